@@ -1,0 +1,310 @@
+"""``engine``: the command line, a thin layer over ``engine.pipeline``.
+
+Exit codes: 0 clean, 1 findings at or above ``--fail-on``, 2 invalid input (usage, rules,
+params, snapshot), 3 runtime, collection or evaluation failure. Errors are one line each;
+``--debug`` adds the traceback. Progress goes to stderr when stderr is a terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from engine import __version__
+from engine.clock import iso, parse_timestamp, system_clock
+from engine.errors import (
+    EXIT_FINDINGS,
+    EXIT_INVALID_INPUT,
+    EXIT_OK,
+    EXIT_RUNTIME,
+    ConfigError,
+    EngineError,
+    RuleErrors,
+    RuntimeFailure,
+)
+from engine.model import SEVERITY_ORDER
+from engine.report import Report
+
+FAIL_ON = ("critical", "high", "medium", "low", "info", "none")
+
+
+class UsageError(ConfigError):
+    """Bad command-line usage (exit 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse would exit 2 with usage; keep one line
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="engine", description="Policy-as-code engine for AWS inventory.")
+    parser.add_argument("--version", action="version", version=f"engine {__version__}")
+    parser.add_argument("--debug", action="store_true", help="print tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    check = sub.add_parser("check", help="collect (or read) an inventory, evaluate rules, report")
+    _source_options(check)
+    _rule_options(check)
+    check.add_argument("--format", default="text", help="output format: text (default) or json")
+    check.add_argument(
+        "--output", "-o", default="-", help="write the report here (default: stdout)"
+    )
+    check.add_argument(
+        "--fail-on",
+        choices=FAIL_ON,
+        default="high",
+        help="exit 1 when a finding at or above this severity exists (default: high)",
+    )
+
+    collect = sub.add_parser("collect", help="collect the inventory into a snapshot file")
+    _source_options(collect, allow_inventory=False)
+    collect.add_argument(
+        "--output", "-o", required=True, help="snapshot file to write ('-' for stdout)"
+    )
+
+    rules = sub.add_parser("rules", help="author and test rules, no AWS needed")
+    rules_sub = rules.add_subparsers(dest="rules_command", required=True, parser_class=_Parser)
+    for name, text in (
+        ("validate", "load, validate and compile rules"),
+        ("test", "run every rule's inline tests"),
+        ("list", "list the rules"),
+    ):
+        p = rules_sub.add_parser(name, help=text)
+        p.add_argument(
+            "paths",
+            nargs="*",
+            metavar="PATH",
+            help="rule files or folders (default: shipped rules)",
+        )
+        if name == "list":
+            p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+
+    schema = sub.add_parser("schema", help="print a JSON Schema")
+    schema.add_argument("name", choices=("resource", "rule", "finding"))
+    return parser
+
+
+def _source_options(p: argparse.ArgumentParser, allow_inventory: bool = True) -> None:
+    group = p.add_mutually_exclusive_group()
+    group.add_argument(
+        "--simulated", action="store_true", help="use the built-in simulated account"
+    )
+    if allow_inventory:
+        group.add_argument("--inventory", metavar="FILE", help="evaluate a snapshot file, no AWS")
+    p.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
+    p.add_argument(
+        "--region",
+        action="append",
+        default=[],
+        metavar="REGION",
+        help="region to scan, repeatable; 'all' for every enabled region (default: the session's)",
+    )
+    p.add_argument(
+        "--resource-type",
+        action="append",
+        default=[],
+        metavar="TYPE",
+        help="only collect these types (repeatable; default: all)",
+    )
+    p.add_argument("--now", help="evaluation clock, ISO 8601 (default: the current time)")
+
+
+def _rule_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--rules",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="rule files or folders (repeatable; default: the shipped rules)",
+    )
+    p.add_argument("--params", metavar="FILE", help="YAML {rule-id: {param: value}} overrides")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args_list
+    try:
+        args = build_parser().parse_args(args_list)
+        return _dispatch(args)
+    except RuleErrors as exc:
+        for error in exc.errors:
+            print(str(error), file=sys.stderr)
+        if debug:
+            traceback.print_exc()
+        return exc.exit_code
+    except EngineError as exc:
+        print(f"engine: error: {exc}", file=sys.stderr)
+        if debug:
+            traceback.print_exc()
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("engine: interrupted", file=sys.stderr)
+        return EXIT_RUNTIME
+    except Exception as exc:  # noqa: BLE001 - the last line of defence prints one line, exit 3
+        print(
+            f"engine: internal error: {type(exc).__name__}: {exc} (run with --debug)",
+            file=sys.stderr,
+        )
+        if debug:
+            traceback.print_exc()
+        return EXIT_RUNTIME
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "check":
+        return _check(args)
+    if args.command == "collect":
+        return _collect(args)
+    if args.command == "rules":
+        return _rules(args)
+    if args.command == "schema":
+        from engine.schema import schema
+
+        print(json.dumps(schema(args.name), indent=2, sort_keys=False))
+        return EXIT_OK
+    raise UsageError(f"unknown command {args.command!r}")
+
+
+def _now(args: argparse.Namespace) -> datetime:
+    if not args.now:
+        return system_clock()
+    try:
+        return parse_timestamp(args.now)
+    except ValueError as exc:
+        raise UsageError(f"--now: not an ISO 8601 date or timestamp: {args.now!r}") from exc
+
+
+def _progress() -> Any:
+    if not sys.stderr.isatty():
+        return None
+
+    def show(message: str) -> None:
+        print(f"engine: {message}", file=sys.stderr, flush=True)
+
+    return show
+
+
+def _source(args: argparse.Namespace) -> Any:
+    from engine.sources import AwsSource, SimulatedSource, SnapshotSource
+
+    types = args.resource_type or None
+    if args.simulated:
+        if args.profile or args.region:
+            raise UsageError(
+                "--simulated uses its own account: --profile and --region do not apply"
+            )
+        return SimulatedSource(resource_types=types)
+    if getattr(args, "inventory", None):
+        return SnapshotSource(Path(args.inventory))
+    return AwsSource(profile=args.profile, regions=tuple(args.region), resource_types=types)
+
+
+def _load_rules(args: argparse.Namespace) -> Any:
+    from engine.params import apply_params, load_params
+    from engine.rules import load_rules
+
+    rules = load_rules(args.rules or None)
+    if args.params:
+        rules = apply_params(rules, load_params(args.params, rules))
+    return rules
+
+
+def _check(args: argparse.Namespace) -> int:
+    from engine.pipeline import check
+    from engine.reports import FORMATS, load_all, render
+
+    load_all()
+    if args.format not in FORMATS:
+        raise UsageError(
+            f"--format: unknown format {args.format!r} (known: {', '.join(FORMATS.keys())})"
+        )
+    rules = _load_rules(args)
+    report = check(_source(args), rules, _now(args), progress=_progress())
+    write_output(args.output, render(args.format, report))
+    return exit_code(report, args.fail_on)
+
+
+def exit_code(report: Report, fail_on: str) -> int:
+    """3 when anything could not be collected or evaluated, else 1 on findings, else 0."""
+    if report.manifest.partial or report.errors:
+        return EXIT_RUNTIME
+    if fail_on != "none":
+        threshold = SEVERITY_ORDER[fail_on]
+        if any(
+            SEVERITY_ORDER[f.severity] <= threshold
+            for f in report.failures
+            if f.status != "suppressed"
+        ):
+            return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _collect(args: argparse.Namespace) -> int:
+    from engine.inventory import dump
+
+    now = _now(args)
+    resources, manifest = _source(args).load(now, _progress())
+    write_output(args.output, dump(resources, manifest))
+    if manifest.partial:
+        for e in manifest.errors:
+            print(
+                f"engine: collection error: {e.account_id} {e.region} {e.service}.{e.operation}: "
+                f"{e.error_code}: {e.message}",
+                file=sys.stderr,
+            )
+        return EXIT_RUNTIME
+    return EXIT_OK
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from engine.rules import load_rules
+
+    rules = load_rules(args.paths or None)
+    if args.rules_command == "validate":
+        print(f"{len(rules)} rule(s) valid")
+        return EXIT_OK
+    if args.rules_command == "test":
+        from engine.ruletest import check_rules
+
+        count, failures = check_rules(rules)
+        if failures:
+            raise RuleErrors(list(failures))
+        print(f"{count} test case(s) passed in {len(rules)} rule(s)")
+        return EXIT_OK
+    from engine.catalogue import render_catalogue
+
+    print(render_catalogue(rules, args.format), end="")
+    return EXIT_OK
+
+
+def write_output(target: str, text: str) -> None:
+    """Write to stdout (``-``) or atomically to a file."""
+    if target == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    path = Path(target)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        Path(tmp).replace(path)
+    except OSError as exc:
+        raise RuntimeFailure(f"cannot write {target}: {exc.strerror or exc}") from exc
+
+
+__all__ = ["EXIT_INVALID_INPUT", "exit_code", "iso", "main"]
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

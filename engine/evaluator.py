@@ -1,0 +1,252 @@
+"""``evaluate()``: resources x rules -> outcomes and findings.
+
+Third stage of the pipeline. Rules are dispatched by resource type. Each (rule, resource) pair
+has one outcome: pass, fail (a ``Finding``), not applicable (the rule's ``where`` is false), or
+error: the condition did not yield a boolean (a ``null`` from a missing path included), a
+function raised, or the rule reads an attribute the collector could not read. An error is a
+finding of its own (``outcome='error'``), never read as a pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import jmespath
+
+from engine.clock import iso
+from engine.functions import FunctionContext, make_functions
+from engine.model import Finding, Resource, finding_id
+from engine.rules import Rule, RuleSet
+
+OUTCOMES = ("pass", "fail", "error", "not_applicable")
+
+
+@dataclass
+class RuleStats:
+    passed: int = 0
+    failed: int = 0
+    errors: int = 0
+    not_applicable: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        return {
+            "pass": self.passed,
+            "fail": self.failed,
+            "error": self.errors,
+            "not_applicable": self.not_applicable,
+        }
+
+
+@dataclass
+class Evaluation:
+    """The evaluator's output: findings (fails and errors) and per-rule outcome counts."""
+
+    findings: list[Finding]
+    stats: dict[str, RuleStats] = field(default_factory=dict)
+    resources: int = 0
+
+    def totals(self) -> dict[str, int]:
+        total = RuleStats()
+        for s in self.stats.values():
+            total.passed += s.passed
+            total.failed += s.failed
+            total.errors += s.errors
+            total.not_applicable += s.not_applicable
+        return total.to_dict()
+
+    def summary(self) -> dict[str, Any]:
+        by_severity: dict[str, int] = {}
+        for f in self.findings:
+            if f.outcome == "fail":
+                by_severity[f.severity] = by_severity.get(f.severity, 0) + 1
+        return {
+            "rules_evaluated": len(self.stats),
+            "resources_evaluated": self.resources,
+            "outcomes": self.totals(),
+            "findings_by_severity": {
+                s: by_severity.get(s, 0) for s in ("critical", "high", "medium", "low", "info")
+            },
+            "per_rule": {rid: s.to_dict() for rid, s in sorted(self.stats.items())},
+        }
+
+
+class _Outcome:
+    """Internal result of one (rule, resource) evaluation."""
+
+    __slots__ = ("cost", "error", "evidence", "kind", "severity")
+
+    def __init__(
+        self,
+        kind: str,
+        severity: str | None = None,
+        evidence: dict[str, Any] | None = None,
+        cost: float | None = None,
+        error: str | None = None,
+    ) -> None:
+        self.kind = kind
+        self.severity = severity
+        self.evidence = evidence or {}
+        self.cost = cost
+        self.error = error
+
+
+class Evaluator:
+    """Evaluates rules against resources with one clock; reusable across batches."""
+
+    def __init__(self, rules: RuleSet, now: datetime) -> None:
+        self.rules = rules
+        self.now = now
+        self.stamp = iso(now) or ""
+        self.options = jmespath.Options(custom_functions=make_functions(FunctionContext(now)))
+        self.by_type = rules.by_type()
+        self.stats: dict[str, RuleStats] = {r.id: RuleStats() for r in rules.rules}
+
+    def evaluate_one(  # noqa: PLR0911 - one return per outcome reads clearest
+        self, rule: Rule, doc: dict[str, Any], resource: Resource
+    ) -> _Outcome:
+        """One rule on one resource document (the Resource dict plus ``params``)."""
+        try:
+            if rule.where is not None:
+                applies = rule.where.parsed.search(doc, self.options)
+                if not isinstance(applies, bool):
+                    return _Outcome("error", error=f"where yielded {_kind(applies)}, not a boolean")
+                if not applies:
+                    return _Outcome("not_applicable")
+            missing = _unusable(rule, resource)
+            if missing:
+                return _Outcome("error", error=missing)
+            result = rule.condition.parsed.search(doc, self.options)
+            if not isinstance(result, bool):
+                message = f"condition yielded {_kind(result)}, not a boolean"
+                return _Outcome("error", error=message + " (a path it reads may be missing)")
+            if not result:
+                return _Outcome("pass")
+            severity = self._severity(rule, doc)
+            evidence = {name: expr.parsed.search(doc, self.options) for name, expr in rule.evidence}
+            cost = self._cost(rule, doc)
+        except Exception as exc:  # noqa: BLE001 - any failure inside a rule is its error outcome
+            return _Outcome("error", error=f"{type(exc).__name__}: {exc}")
+        return _Outcome("fail", severity=severity, evidence=evidence, cost=cost)
+
+    def _severity(self, rule: Rule, doc: dict[str, Any]) -> str:
+        for step in rule.severity:
+            if step.when is None:
+                return step.severity
+            hit = step.when.parsed.search(doc, self.options)
+            if not isinstance(hit, bool):
+                raise TypeError(f"severity 'when' {step.when.source!r} yielded {_kind(hit)}")
+            if hit:
+                return step.severity
+        return rule.base_severity
+
+    def _cost(self, rule: Rule, doc: dict[str, Any]) -> float | None:
+        if rule.cost is None:
+            return None
+        value = rule.cost.parsed.search(doc, self.options)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f"estimated_monthly_cost_usd yielded {_kind(value)}, not a number")
+        return round(float(value), 2)
+
+    def run(self, resources: Iterable[Resource]) -> tuple[list[Finding], int]:
+        """Evaluate a batch; returns its findings and the number of resources seen."""
+        findings: list[Finding] = []
+        count = 0
+        for resource in resources:
+            count += 1
+            rules = self.by_type.get(resource.resource_type)
+            if not rules:
+                continue
+            base = resource.to_dict()
+            for rule in rules:
+                doc = dict(base)
+                doc["params"] = rule.params
+                outcome = self.evaluate_one(rule, doc, resource)
+                stats = self.stats[rule.id]
+                if outcome.kind == "pass":
+                    stats.passed += 1
+                elif outcome.kind == "not_applicable":
+                    stats.not_applicable += 1
+                else:
+                    if outcome.kind == "fail":
+                        stats.failed += 1
+                    else:
+                        stats.errors += 1
+                    findings.append(self._finding(rule, resource, outcome))
+        return findings, count
+
+    def _finding(self, rule: Rule, resource: Resource, outcome: _Outcome) -> Finding:
+        is_error = outcome.kind == "error"
+        return Finding(
+            finding_id=finding_id(rule.id, resource.resource_id),
+            rule_id=rule.id,
+            resource_id=resource.resource_id,
+            resource_type=resource.resource_type,
+            resource_name=resource.name,
+            account_id=resource.account_id,
+            region=resource.region,
+            outcome="error" if is_error else "fail",
+            severity=(outcome.severity or rule.base_severity),  # type: ignore[arg-type]
+            category=rule.category,  # type: ignore[arg-type]
+            title=(f"Evaluation error: {rule.title}" if is_error else rule.title),
+            evidence=_jsonable(outcome.evidence),
+            remediation=rule.remediation,
+            references=rule.references,
+            status="new",
+            first_seen=self.stamp,
+            last_seen=self.stamp,
+            error=outcome.error,
+            estimated_monthly_cost_usd=outcome.cost,
+        )
+
+
+def evaluate(resources: Iterable[Resource], rules: RuleSet, now: datetime) -> Evaluation:
+    """Evaluate every rule against every resource of its type."""
+    evaluator = Evaluator(rules, now)
+    findings, count = evaluator.run(resources)
+    return Evaluation(findings=findings, stats=evaluator.stats, resources=count)
+
+
+def _unusable(rule: Rule, resource: Resource) -> str | None:
+    """Why the rule cannot judge this resource: attributes it reads are absent or unreadable."""
+    attributes = resource.attributes
+    absent = sorted(a for a in rule.attributes_read if a not in attributes)
+    if absent:
+        return "the resource has no " + ", ".join(f"attributes.{a}" for a in absent)
+    unreadable = attributes.get("unreadable")
+    if not isinstance(unreadable, dict) or not unreadable:
+        return None
+    failed = sorted(a for a in rule.attributes_read if a in unreadable)
+    if "tags" in unreadable and rule.reads_tags:
+        failed.append("tags")
+    if not failed:
+        return None
+    return "could not be collected: " + ", ".join(f"{a} ({unreadable[a]})" for a in failed)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return f"a number ({value})"
+    if isinstance(value, str):
+        return f"a string ({value[:40]!r})"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)

@@ -1,0 +1,155 @@
+"""Custom JMESPath functions that rule conditions can call, in one registry.
+
+Used by the rule loader (every function name in a condition is checked against this registry
+plus JMESPath's built-ins at load time) and by the evaluator (which binds the injected clock).
+Each function's docstring carries an ``Example:`` block (``now``, ``data``, ``expr``,
+``result``) that the test suite runs, so the documentation cannot drift from the behaviour.
+
+To add one: write a function taking a ``FunctionContext`` and the JMESPath arguments, decorate
+it with ``@function("name", [types...], ...)``, and give it an example.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import jmespath.functions
+
+from engine.clock import iso, parse_timestamp
+from engine.registry import Registry
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionContext:
+    """What a function may know beyond its arguments: the injected clock."""
+
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class JmesFunction:
+    name: str
+    impl: Callable[..., Any]
+    signature: tuple[tuple[str, ...], ...]
+    variadic: bool
+    doc: str
+
+
+FUNCTIONS: Registry[JmesFunction] = Registry("jmespath functions")
+
+
+def function(
+    name: str, *arg_types: list[str], variadic: bool = False
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register ``impl(ctx, *args)`` as JMESPath function ``name`` with argument types."""
+
+    def decorator(impl: Callable[..., Any]) -> Callable[..., Any]:
+        FUNCTIONS.add(
+            name,
+            JmesFunction(
+                name=name,
+                impl=impl,
+                signature=tuple(tuple(t) for t in arg_types),
+                variadic=variadic,
+                doc=impl.__doc__ or "",
+            ),
+        )
+        return impl
+
+    return decorator
+
+
+def builtin_names() -> frozenset[str]:
+    """Names of JMESPath's own functions (``length``, ``contains``, ...)."""
+    return frozenset(jmespath.functions.Functions.FUNCTION_TABLE)
+
+
+def arity(name: str) -> tuple[int, bool] | None:
+    """``(number of arguments, variadic)`` of a known function, or None if unknown."""
+    if name in FUNCTIONS:
+        spec = FUNCTIONS.get(name)
+        return len(spec.signature), spec.variadic
+    table = jmespath.functions.Functions.FUNCTION_TABLE
+    if name in table:
+        sig = table[name]["signature"]
+        variadic = bool(sig) and bool(sig[-1].get("variadic"))
+        return len(sig), variadic
+    return None
+
+
+def make_functions(ctx: FunctionContext) -> jmespath.functions.Functions:
+    """A jmespath ``Functions`` object with every registered function bound to ``ctx``."""
+    instance = jmespath.functions.Functions()
+    # Copy the class table so that binding one clock never leaks into another evaluation.
+    table = dict(instance.FUNCTION_TABLE)
+    for name, spec in FUNCTIONS.items():
+        signature: list[dict[str, Any]] = [{"types": list(t)} for t in spec.signature]
+        if spec.variadic and signature:
+            signature[-1]["variadic"] = True
+        table[name] = {"function": _bind(spec.impl, ctx), "signature": signature}
+    instance.FUNCTION_TABLE = table  # instance attribute shadows the class table
+    return instance
+
+
+def _bind(impl: Callable[..., Any], ctx: FunctionContext) -> Callable[..., Any]:
+    # jmespath calls table entries as ``function(functions_instance, *args)``.
+    def bound(_functions: Any, *args: Any) -> Any:
+        return impl(ctx, *args)
+
+    return bound
+
+
+# --- date arithmetic on ISO timestamps, against the injected clock -------------------------
+
+
+def _whole_days(seconds: float) -> int:
+    return math.floor(seconds / 86400)
+
+
+@function("days_since", ["string", "null"])
+def days_since(ctx: FunctionContext, timestamp: str | None) -> int | None:
+    """Whole days elapsed from an ISO 8601 timestamp to now; null in, null out.
+
+    A timestamp that does not parse raises, so the rule's outcome is an error, not a pass.
+
+    Example:
+        now: "2026-01-31T12:00:00Z"
+        data: {"stopped_at": "2026-01-01T00:00:00Z"}
+        expr: "days_since(stopped_at)"
+        result: 30
+    """
+    if timestamp is None:
+        return None
+    return _whole_days((ctx.now - parse_timestamp(timestamp)).total_seconds())
+
+
+@function("days_until", ["string", "null"])
+def days_until(ctx: FunctionContext, timestamp: str | None) -> int | None:
+    """Whole days from now until an ISO 8601 date or timestamp (negative once past).
+
+    Example:
+        now: "2026-01-01T00:00:00Z"
+        data: {"end": "2026-03-02"}
+        expr: "days_until(end)"
+        result: 60
+    """
+    if timestamp is None:
+        return None
+    return _whole_days((parse_timestamp(timestamp) - ctx.now).total_seconds())
+
+
+@function("now")
+def now(ctx: FunctionContext) -> str:
+    """The evaluation clock as an ISO 8601 UTC timestamp.
+
+    Example:
+        now: "2026-05-04T03:02:01Z"
+        data: {}
+        expr: "now()"
+        result: "2026-05-04T03:02:01Z"
+    """
+    return iso(ctx.now) or ""

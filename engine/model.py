@@ -1,0 +1,200 @@
+"""The contracts every stage shares: ``Resource``, ``Finding``, ``ScanManifest``.
+
+Collectors produce ``Resource`` values, the evaluator turns them into ``Finding`` values, and
+the ``ScanManifest`` records what a scan looked at and what it could not see. All are frozen
+dataclasses; their JSON shapes are pinned by the schemas in ``engine/schemas/``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["critical", "high", "medium", "low", "info"]
+Category = Literal["cost", "reliability", "security", "lifecycle"]
+Outcome = Literal["fail", "error"]
+Status = Literal["new", "open", "resolved", "suppressed"]
+
+SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium", "low", "info")
+CATEGORIES: tuple[Category, ...] = ("cost", "reliability", "security", "lifecycle")
+SEVERITY_ORDER: dict[str, int] = {name: index for index, name in enumerate(SEVERITIES)}
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """One normalised AWS resource, the only shape rules ever read."""
+
+    resource_id: str
+    resource_type: str
+    account_id: str
+    region: str
+    name: str | None
+    state: str | None
+    created_at: str | None
+    tags: dict[str, str]
+    attributes: dict[str, Any]
+    collected_at: str
+    scan_id: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "resource_id": self.resource_id,
+            "resource_type": self.resource_type,
+            "account_id": self.account_id,
+            "region": self.region,
+            "name": self.name,
+            "state": self.state,
+            "created_at": self.created_at,
+            "tags": dict(self.tags),
+            "attributes": self.attributes,
+            "collected_at": self.collected_at,
+            "scan_id": self.scan_id,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Resource:
+        """Build from an already schema-validated dict."""
+        return cls(
+            resource_id=data["resource_id"],
+            resource_type=data["resource_type"],
+            account_id=data["account_id"],
+            region=data["region"],
+            name=data.get("name"),
+            state=data.get("state"),
+            created_at=data.get("created_at"),
+            tags=dict(data.get("tags") or {}),
+            attributes=dict(data.get("attributes") or {}),
+            collected_at=data["collected_at"],
+            scan_id=data["scan_id"],
+        )
+
+
+def finding_id(rule_id: str, resource_id: str) -> str:
+    """Stable id of (rule, resource), so re-runs and history line up."""
+    digest = hashlib.sha256(f"{rule_id}\x00{resource_id}".encode()).hexdigest()
+    return digest[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A rule that failed (``outcome='fail'``) or could not be evaluated (``'error'``)."""
+
+    finding_id: str
+    rule_id: str
+    resource_id: str
+    resource_type: str
+    resource_name: str | None
+    account_id: str
+    region: str
+    outcome: Outcome
+    severity: Severity
+    category: Category
+    title: str
+    evidence: dict[str, Any]
+    remediation: str
+    references: dict[str, Any]
+    status: Status
+    first_seen: str
+    last_seen: str
+    rank: int | None = None
+    score: float | None = None
+    explanation: str | None = None
+    explained_by: str = "rules"
+    error: str | None = None
+    estimated_monthly_cost_usd: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
+        return cls(**data)
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionError:
+    """A call that failed during collection; its presence marks the scan partial."""
+
+    account_id: str
+    region: str
+    service: str
+    operation: str
+    error_code: str
+    message: str
+    resource_type: str | None = None
+    resource_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class ScanManifest:
+    """What a scan looked at, what it found, and what it could not see."""
+
+    scan_id: str
+    source: str
+    simulated: bool
+    started_at: str
+    finished_at: str
+    accounts: list[str]
+    regions: list[str]
+    resource_types: list[str]
+    counts: list[dict[str, Any]] = field(default_factory=list)
+    api_calls: dict[str, int] = field(default_factory=dict)
+    errors: list[CollectionError] = field(default_factory=list)
+    evaluation: dict[str, Any] | None = None
+    engine_version: str = ""
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.errors)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scan_id": self.scan_id,
+            "source": self.source,
+            "simulated": self.simulated,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "accounts": list(self.accounts),
+            "regions": list(self.regions),
+            "resource_types": list(self.resource_types),
+            "partial": self.partial,
+            "counts": list(self.counts),
+            "api_calls": dict(sorted(self.api_calls.items())),
+            "errors": [e.to_dict() for e in self.errors],
+            "evaluation": self.evaluation,
+            "engine_version": self.engine_version,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScanManifest:
+        return cls(
+            scan_id=data["scan_id"],
+            source=data["source"],
+            simulated=bool(data.get("simulated", False)),
+            started_at=data["started_at"],
+            finished_at=data["finished_at"],
+            accounts=list(data.get("accounts", [])),
+            regions=list(data.get("regions", [])),
+            resource_types=list(data.get("resource_types", [])),
+            counts=list(data.get("counts", [])),
+            api_calls=dict(data.get("api_calls", {})),
+            errors=[CollectionError(**e) for e in data.get("errors", [])],
+            evaluation=data.get("evaluation"),
+            engine_version=data.get("engine_version", ""),
+        )
+
+
+def count_resources(resources: list[Resource]) -> list[dict[str, Any]]:
+    """Counts per (account, region, type), sorted, for the manifest."""
+    tally: dict[tuple[str, str, str], int] = {}
+    for resource in resources:
+        key = (resource.account_id, resource.region, resource.resource_type)
+        tally[key] = tally.get(key, 0) + 1
+    return [
+        {"account_id": a, "region": r, "resource_type": t, "count": n}
+        for (a, r, t), n in sorted(tally.items())
+    ]

@@ -1,0 +1,137 @@
+"""``--format text``: the terminal report a person reads after ``engine check``.
+
+A summary (resources by type and region, outcomes, findings by severity), what could not be
+collected or evaluated, then the ranked findings with rule id, resource, evidence and
+remediation. Resource names and tags are untrusted: control characters (terminal escapes
+included) are replaced before printing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from typing import Any
+
+from engine.model import Finding
+from engine.report import Report
+from engine.reports import FORMATS
+
+WIDTH = 100
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def clean(value: Any) -> str:
+    """One line of untrusted text, control characters replaced by '?'."""
+    text = (
+        value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False)
+    )
+    return _CONTROL.sub("?", text)
+
+
+def _wrap(text: str, indent: str) -> list[str]:
+    return textwrap.wrap(
+        clean(text), width=WIDTH, initial_indent=indent, subsequent_indent=indent
+    ) or [indent]
+
+
+@FORMATS.register("text")
+def render_text(report: Report) -> str:
+    lines: list[str] = []
+    lines += _header(report)
+    lines += _summary(report)
+    lines += _collection_errors(report)
+    lines += _findings(report)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _header(report: Report) -> list[str]:
+    m = report.manifest
+    title = "AWS inventory check"
+    if m.simulated:
+        title += " - SIMULATED ACCOUNT (built-in demo data, no real AWS account was read)"
+    return [
+        title,
+        "=" * min(WIDTH, len(title)),
+        f"Scan {m.scan_id}  source {clean(m.source)}  evaluated at {report.now}",
+        f"Accounts: {', '.join(m.accounts) or '-'}   Regions: {', '.join(m.regions) or '-'}",
+        f"Ranked by: {report.ranked_by}",
+        *[f"Note: {clean(n)}" for n in report.notes],
+        "",
+    ]
+
+
+def _summary(report: Report) -> list[str]:
+    counts = report.resource_counts()
+    total = sum(sum(r.values()) for r in counts.values())
+    lines = ["SUMMARY", f"  Resources scanned: {total}"]
+    for rtype in sorted(counts):
+        regions = "  ".join(f"{reg}: {n}" for reg, n in sorted(counts[rtype].items()))
+        lines.append(f"    {rtype:<24} {regions}")
+    evaluation = report.manifest.evaluation or {}
+    outcomes = evaluation.get("outcomes", {})
+    if evaluation:
+        lines.append(
+            f"  Rules evaluated: {evaluation.get('rules_evaluated', 0)}  "
+            f"(pass {outcomes.get('pass', 0)}, fail {outcomes.get('fail', 0)}, "
+            f"error {outcomes.get('error', 0)}, not applicable {outcomes.get('not_applicable', 0)})"
+        )
+    sev = report.severity_counts()
+    by_sev = ", ".join(f"{name} {n}" for name, n in sev.items())
+    lines.append(f"  Findings: {len(report.failures)}  ({by_sev})")
+    if report.errors:
+        lines.append(
+            f"  Evaluation errors: {len(report.errors)} (rules that could not be evaluated)"
+        )
+    savings = report.estimated_monthly_savings()
+    if savings:
+        lines.append(f"  Potential monthly savings (estimate): ${savings:,.2f}")
+    status = "PARTIAL: some calls failed, see below" if report.manifest.partial else "complete"
+    lines += [f"  Scan: {status}", ""]
+    return lines
+
+
+def _collection_errors(report: Report) -> list[str]:
+    errors = report.manifest.errors
+    if not errors:
+        return []
+    lines = [f"COLLECTION ERRORS ({len(errors)}): these parts of the account were not fully read"]
+    for e in errors:
+        what = f"{e.service}.{e.operation}"
+        lines += _wrap(f"{e.account_id} {e.region} {what} {e.error_code}: {e.message}", "  - ")
+    lines.append("")
+    return lines
+
+
+def _findings(report: Report) -> list[str]:
+    if not report.findings:
+        return ["FINDINGS", "  No findings.", ""]
+    lines = ["FINDINGS (highest rank first)"]
+    for f in report.findings:
+        lines += _finding(f)
+    return lines
+
+
+def _finding(f: Finding) -> list[str]:
+    label = "ERROR" if f.outcome == "error" else f.severity.upper()
+    name = f" ({clean(f.resource_name)})" if f.resource_name else ""
+    lines = [
+        f"{f.rank:>4}. [{label}] {f.rule_id}: {clean(f.title)}",
+        f"      resource: {clean(f.resource_id)}{name}",
+        f"      account {f.account_id}  region {f.region}  category {f.category}"
+        f"  status {f.status}",
+    ]
+    if f.error:
+        lines += _wrap(f"could not evaluate: {f.error}", "      ")
+    if f.evidence:
+        evidence = ", ".join(f"{k}={clean(v)}" for k, v in sorted(f.evidence.items()))
+        lines += _wrap(f"evidence: {evidence}", "      ")
+    if f.estimated_monthly_cost_usd:
+        lines.append(
+            f"      estimated monthly cost: ${f.estimated_monthly_cost_usd:,.2f} (estimate)"
+        )
+    if f.explanation:
+        lines += _wrap(f"why it matters ({f.explained_by}): {f.explanation}", "      ")
+    lines += _wrap(f"fix: {f.remediation}", "      ")
+    lines.append("")
+    return lines

@@ -1,0 +1,80 @@
+"""The JSON Schemas of the contracts, loaded from the package and composed.
+
+The Resource schema is the base (``resource.base.json``) plus one attributes fragment per
+resource type (``schemas/types/<type>.json``); the set of fragments is also the set of resource
+types rules may name. Used by the rule loader, the snapshot reader, ``engine schema`` and tests.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+SCHEMA_NAMES = ("resource", "rule", "finding")
+
+
+def _read(name: str) -> dict[str, Any]:
+    text = resources.files("engine").joinpath("schemas", name).read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+@cache
+def type_fragments() -> dict[str, dict[str, Any]]:
+    """``{resource_type: attributes schema}`` for every documented type."""
+    folder = resources.files("engine").joinpath("schemas", "types")
+    out: dict[str, dict[str, Any]] = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".json"):
+            out[entry.name[: -len(".json")]] = json.loads(entry.read_text(encoding="utf-8"))
+    return out
+
+
+def known_resource_types() -> list[str]:
+    return sorted(type_fragments())
+
+
+@cache
+def schema(name: str) -> dict[str, Any]:
+    """The named schema (``resource``, ``rule`` or ``finding``) as a dict."""
+    if name == "resource":
+        return _resource_schema()
+    if name in ("rule", "finding"):
+        return _read(f"{name}.schema.json")
+    raise KeyError(f"unknown schema {name!r}; known: {', '.join(SCHEMA_NAMES)}")
+
+
+def _resource_schema() -> dict[str, Any]:
+    base = _read("resource.base.json")
+    fragments = type_fragments()
+    base["properties"]["resource_type"]["enum"] = sorted(fragments)
+    base["$defs"] = dict(fragments)
+    base["allOf"] = [
+        {
+            "if": {"properties": {"resource_type": {"const": name}}, "required": ["resource_type"]},
+            "then": {"properties": {"attributes": {"$ref": f"#/$defs/{name}"}}},
+        }
+        for name in sorted(fragments)
+    ]
+    return base
+
+
+@cache
+def validator(name: str) -> Draft202012Validator:
+    """A cached validator for the named schema."""
+    return Draft202012Validator(schema(name), format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def dotted(path: Any) -> str:
+    """``['tests', 'fail', 0, 'x']`` -> ``tests.fail[0].x``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "-"

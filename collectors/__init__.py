@@ -8,17 +8,22 @@ them across regions and records every failed call in the scan manifest.
 from __future__ import annotations
 
 import importlib
+import pkgutil
 
 from collectors.base import REGISTRY, Collector
 
-# One module per resource type; importing a module only registers its class.
-MODULES = ("collectors.ec2_instance", "collectors.s3_bucket")
+# Modules of this package that are framework, not resource types.
+FRAMEWORK = frozenset({"base", "runner", "session"})
 
 
 def load_all() -> dict[str, type[Collector]]:
-    """Import every collector module and return the registry as a dict."""
-    for name in MODULES:
-        importlib.import_module(name)
+    """Import every collector module (one per resource type) and return the registry.
+
+    Importing a module only registers its class: no clients, no I/O.
+    """
+    for info in pkgutil.iter_modules(__path__):
+        if info.name not in FRAMEWORK and not info.name.startswith("_"):
+            importlib.import_module(f"collectors.{info.name}")
     return dict(REGISTRY.items())
 
 

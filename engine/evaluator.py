@@ -47,6 +47,8 @@ class Evaluation:
     findings: list[Finding]
     stats: dict[str, RuleStats] = field(default_factory=dict)
     resources: int = 0
+    #: (rule id, resource id, "pass" | "not_applicable"), only when asked for (JUnit needs it)
+    others: list[tuple[str, str, str]] = field(default_factory=list)
 
     def totals(self) -> dict[str, int]:
         total = RuleStats()
@@ -96,8 +98,10 @@ class _Outcome:
 class Evaluator:
     """Evaluates rules against resources with one clock; reusable across batches."""
 
-    def __init__(self, rules: RuleSet, now: datetime) -> None:
+    def __init__(self, rules: RuleSet, now: datetime, record_others: bool = False) -> None:
         self.rules = rules
+        self.record_others = record_others
+        self.others: list[tuple[str, str, str]] = []
         self.now = now
         self.stamp = iso(now) or ""
         self.options = jmespath.Options(custom_functions=make_functions(FunctionContext(now)))
@@ -167,10 +171,13 @@ class Evaluator:
                 doc["params"] = rule.params
                 outcome = self.evaluate_one(rule, doc, resource)
                 stats = self.stats[rule.id]
-                if outcome.kind == "pass":
-                    stats.passed += 1
-                elif outcome.kind == "not_applicable":
-                    stats.not_applicable += 1
+                if outcome.kind in ("pass", "not_applicable"):
+                    if outcome.kind == "pass":
+                        stats.passed += 1
+                    else:
+                        stats.not_applicable += 1
+                    if self.record_others:
+                        self.others.append((rule.id, resource.resource_id, outcome.kind))
                 else:
                     if outcome.kind == "fail":
                         stats.failed += 1
@@ -204,11 +211,19 @@ class Evaluator:
         )
 
 
-def evaluate(resources: Iterable[Resource], rules: RuleSet, now: datetime) -> Evaluation:
-    """Evaluate every rule against every resource of its type."""
-    evaluator = Evaluator(rules, now)
+def evaluate(
+    resources: Iterable[Resource], rules: RuleSet, now: datetime, record_others: bool = False
+) -> Evaluation:
+    """Evaluate every rule against every resource of its type.
+
+    ``record_others`` also keeps the (rule, resource) pairs that passed or did not apply, for
+    formats that list every evaluation (JUnit); off by default to keep memory flat.
+    """
+    evaluator = Evaluator(rules, now, record_others)
     findings, count = evaluator.run(resources)
-    return Evaluation(findings=findings, stats=evaluator.stats, resources=count)
+    return Evaluation(
+        findings=findings, stats=evaluator.stats, resources=count, others=evaluator.others
+    )
 
 
 def _unusable(rule: Rule, resource: Resource) -> str | None:

@@ -103,6 +103,8 @@ class Finding:
     explained_by: str = "rules"
     error: str | None = None
     estimated_monthly_cost_usd: float | None = None
+    #: why the status is what it is, e.g. kept open because its region was not scanned
+    note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -20,13 +20,23 @@ from engine.sources import Progress, Source
 
 
 def check(
-    source: Source, rules: RuleSet, now: datetime, progress: Progress | None = None
+    source: Source,
+    rules: RuleSet,
+    now: datetime,
+    progress: Progress | None = None,
+    record_others: bool = False,
 ) -> Report:
     """Collect (or read) the inventory, evaluate every rule, rank the findings."""
     resources, manifest = source.load(now, progress)
     if progress:
         progress(f"evaluating {len(rules)} rules on {len(resources)} resources ...")
-    evaluation = evaluate(resources, rules, now)
+    evaluation = evaluate(resources, rules, now, record_others)
     findings = rank(evaluation.findings)
     manifest = replace(manifest, evaluation=evaluation.summary())
-    return Report(manifest=manifest, findings=findings, now=iso(now) or "", ranked_by="rules")
+    return Report(
+        manifest=manifest,
+        findings=findings,
+        now=iso(now) or "",
+        ranked_by="rules",
+        others=evaluation.others,
+    )

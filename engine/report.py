@@ -19,6 +19,10 @@ class Report:
     now: str
     ranked_by: str = "rules"
     notes: list[str] = field(default_factory=list)
+    #: the executive summary written by the explainer, when one ran
+    summary: str | None = None
+    #: (rule id, resource id, "pass" | "not_applicable") when the pipeline recorded them
+    others: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def failures(self) -> list[Finding]:

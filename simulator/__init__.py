@@ -5,6 +5,7 @@ Demo and test support, not product code: see ``simulator.account``.
 
 from __future__ import annotations
 
-from simulator.account import SIMULATED_REGIONS, describe, simulated_account
+from simulator.account import describe, known_fixes, simulated_account
+from simulator.base import SIMULATED_REGIONS
 
-__all__ = ["SIMULATED_REGIONS", "describe", "simulated_account"]
+__all__ = ["SIMULATED_REGIONS", "describe", "known_fixes", "simulated_account"]

@@ -1,0 +1,83 @@
+"""The benchmark script runs end to end on a small inventory and exercises both outcomes.
+
+Only shapes and counts are asserted: timings vary with the machine and are never test bounds.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from engine.rules import load_rules
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "bench" / "benchmark.py"
+N = 300
+
+
+def _load_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_benchmark", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def result() -> dict[str, Any]:
+    command = [sys.executable, str(SCRIPT), "--resources", str(N), "--runs", "2", "--json"]
+    done = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr  # checked here, so that the failure shows stderr
+    return json.loads(done.stdout)
+
+
+def test_json_has_every_figure(result: dict[str, Any]) -> None:
+    keys = "machine resources runs seed by_type rules evaluations per_rule evaluations_per_second"
+    keys += " ratio_ours_over pipeline_seconds memory_kib memory_floor_kib"
+    assert set(keys.split()) == set(result)
+    assert (result["resources"], result["runs"]) == (N, 2)
+    assert set(result["evaluations_per_second"]) == {"ours", "baseline_search", "baseline_compiled"}
+    assert set(result["ratio_ours_over"]) == {"baseline_search", "baseline_compiled"}
+    stages = "evaluate rank report render_text render_json total"
+    assert set(result["pipeline_seconds"]) == set(stages.split())
+    measured = "evaluate pipeline baseline_search baseline_compiled"
+    assert set(result["memory_kib"]) == set(measured.split())
+    for kib in result["memory_kib"].values():
+        assert 0 < kib["after_generate"] <= kib["after_setup"] <= kib["peak"]
+
+
+def test_evaluations_counted_from_the_generated_mix(result: dict[str, Any]) -> None:
+    resources = _load_script().generate(N, result["seed"])
+    by_type = Counter(r.resource_type for r in resources)
+    expected = sum(by_type[rule.resource_type] for rule in load_rules().rules)
+    assert result["by_type"] == dict(by_type)
+    assert (
+        result["evaluations"]
+        == expected
+        == sum(sum(outcomes.values()) for outcomes in result["per_rule"].values())
+    )
+
+
+def test_throughput_is_positive(result: dict[str, Any]) -> None:
+    for figures in result["evaluations_per_second"].values():
+        assert 0 < figures["min"] <= figures["median"] <= figures["max"]
+    for figures in result["ratio_ours_over"].values():
+        assert figures["median"] > 0
+
+
+def test_every_shipped_rule_both_passes_and_fails(result: dict[str, Any]) -> None:
+    assert set(result["per_rule"]) == {rule.id for rule in load_rules().rules}
+    for rule_id, outcomes in result["per_rule"].items():
+        assert outcomes["pass"] > 0, rule_id
+        assert outcomes["fail"] > 0, rule_id
+        assert outcomes["error"] == 0, rule_id

@@ -34,6 +34,17 @@ def type_fragments() -> dict[str, dict[str, Any]]:
     return out
 
 
+@cache
+def shared_definitions() -> dict[str, dict[str, Any]]:
+    """``{name: schema}`` from ``schemas/shared/``: attributes several types share."""
+    folder = resources.files("engine").joinpath("schemas", "shared")
+    return {
+        entry.name[: -len(".json")]: json.loads(entry.read_text(encoding="utf-8"))
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+        if entry.name.endswith(".json")
+    }
+
+
 def known_resource_types() -> list[str]:
     return sorted(type_fragments())
 
@@ -53,6 +64,9 @@ def _resource_schema() -> dict[str, Any]:
     fragments = type_fragments()
     base["properties"]["resource_type"]["enum"] = sorted(fragments)
     base["$defs"] = dict(fragments)
+    # shared attribute definitions, referenced from fragments as "#/$defs/<name>"
+    for name, shared in shared_definitions().items():
+        base["$defs"][name] = shared
     base["allOf"] = [
         {
             "if": {"properties": {"resource_type": {"const": name}}, "required": ["resource_type"]},

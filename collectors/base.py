@@ -8,6 +8,7 @@ tested from recorded API responses alone.
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -57,12 +58,14 @@ class Api:
         self._client_factory = client_factory
         self._record = record
         self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
 
     def client(self, service: str, region: str) -> Any:
         key = (service, region)
-        if key not in self._clients:
-            self._clients[key] = self._client_factory(service, region)
-        return self._clients[key]
+        with self._lock:
+            if key not in self._clients:
+                self._clients[key] = self._client_factory(service, region)
+            return self._clients[key]
 
     def record_error(
         self,

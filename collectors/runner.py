@@ -1,14 +1,20 @@
-"""``collect()``: run the registered collectors over an account's regions.
+"""``collect()``: run the registered collectors over accounts and regions, concurrently.
 
-First stage of the pipeline. Every failed call is recorded as a ``CollectionError`` in the scan
-manifest (the scan is then partial and the CLI exits 3); a failed region is never an empty list,
-and the other regions' resources are still returned.
+First stage of the pipeline. Work is one task per (account, region, collector), run by a
+bounded pool of threads, so a scan of N regions takes about as long as the slowest region, not
+the sum. A per-(account, region, service) cap keeps the scan from starving the account's own
+workloads of API quota. Every failed call is recorded as a ``CollectionError`` in the scan
+manifest (the scan is then partial and the CLI exits 3): a failed region or account is never
+an empty list, and everything else is still returned.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,6 +24,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 import engine
 from collectors import load_all
+from collectors.accounts import AccountTarget, assumed_session
 from collectors.base import Api, Collector, ScanContext, describe_error
 from collectors.session import ApiCallCounter, client_factory
 from engine.clock import Clock, iso
@@ -26,6 +33,8 @@ from engine.model import CollectionError, Resource, ScanManifest, count_resource
 
 AWS_ERRORS = (ClientError, BotoCoreError)
 Progress = Callable[[str], None]
+DEFAULT_WORKERS = 8
+DEFAULT_PER_SERVICE = 2
 
 
 class CollectionFailure(EngineError):
@@ -37,6 +46,14 @@ class CollectResult:
     resources: list[Resource]
     manifest: ScanManifest
     errors: list[CollectionError] = field(default_factory=list)
+    api_calls_by_type: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Task:
+    account: Api
+    collector: Collector
+    region: str
 
 
 def new_scan_id(now: datetime) -> str:
@@ -49,8 +66,7 @@ def resolve_regions(session: boto3.Session, regions: Sequence[str], factory: Any
     wanted = [r for r in regions if r]
     if "all" not in wanted:
         if not wanted:
-            default = session.region_name or "us-east-1"
-            return [default]
+            return [session.region_name or "us-east-1"]
         return sorted(dict.fromkeys(wanted))
     home = session.region_name or "us-east-1"
     try:
@@ -77,6 +93,18 @@ def account_identity(factory: Any, regions: Sequence[str]) -> str:
     raise CollectionFailure(f"cannot identify the AWS account: {code}: {message}") from last
 
 
+class _Errors:
+    """Thread-safe sink of collection errors."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.items: list[CollectionError] = []
+
+    def add(self, error: CollectionError) -> None:
+        with self._lock:
+            self.items.append(error)
+
+
 def collect(
     session: boto3.Session,
     regions: Sequence[str],
@@ -87,83 +115,168 @@ def collect(
     source: str = "aws",
     simulated: bool = False,
     scan_id: str | None = None,
+    accounts: Sequence[AccountTarget] = (),
+    max_workers: int = DEFAULT_WORKERS,
+    per_service: int = DEFAULT_PER_SERVICE,
 ) -> CollectResult:
-    """Collect every registered resource type in the account's ``regions``."""
+    """Collect every registered resource type in every target account and region."""
     started = clock()
+    begin = time.perf_counter()
     scan_id = scan_id or new_scan_id(started)
     counter = ApiCallCounter()
-    factory = client_factory(session, counter)
-    region_list = resolve_regions(session, regions, factory)
+    base_factory = client_factory(session, counter)
     home = session.region_name or "us-east-1"
-    account_id = account_identity(factory, [home, *region_list])
-    errors: list[CollectionError] = []
-    api = Api(account_id, tuple(region_list), factory, errors.append)
-
+    region_list = resolve_regions(session, regions, base_factory)
+    errors = _Errors()
     registry = load_all()
     types = list(resource_types) if resource_types else sorted(registry)
     unknown = [t for t in types if t not in registry]
     if unknown:
         raise CollectionFailure(f"unknown resource type(s): {', '.join(unknown)}")
 
-    resources: list[Resource] = []
+    apis = _account_apis(
+        session, targets=accounts, regions=region_list, home=home, counter=counter, errors=errors
+    )
+    tasks = _plan(apis, [registry[t]() for t in types], home)
     collected_at = iso(started) or ""
-    for type_name in types:
-        collector = registry[type_name]()
-        # Global services (S3 ListBuckets) are listed once, from the session's home region.
-        scopes = [home] if collector.global_service else region_list
-        for region in scopes:
-            if progress:
-                where = "all regions" if collector.global_service else region
-                progress(f"collecting {type_name} in {where} ...")
-            resources.extend(
-                _run_one(
-                    collector,
-                    api,
-                    region,
-                    account_id=account_id,
-                    scan_id=scan_id,
-                    collected_at=collected_at,
-                )
-            )
+    resources = _run(
+        tasks,
+        counter=counter,
+        scan_id=scan_id,
+        collected_at=collected_at,
+        max_workers=max_workers,
+        per_service=per_service,
+        progress=progress,
+    )
 
-    resources.sort(key=lambda r: (r.resource_type, r.region, r.resource_id))
+    resources.sort(key=lambda r: (r.account_id, r.resource_type, r.region, r.resource_id))
+    all_errors = sorted(errors.items, key=_error_key)
     manifest = ScanManifest(
         scan_id=scan_id,
         source=source,
         simulated=simulated,
         started_at=collected_at,
         finished_at=iso(clock()) or "",
-        accounts=[account_id],
+        accounts=sorted({api.account_id for api in apis} | _failed_accounts(all_errors)),
         regions=region_list,
         resource_types=types,
         counts=count_resources(resources),
         api_calls=dict(counter.calls),
-        errors=sorted(errors, key=_error_key),
+        errors=all_errors,
         engine_version=engine.__version__,
+        duration_s=round(time.perf_counter() - begin, 3),
     )
-    return CollectResult(resources=resources, manifest=manifest, errors=manifest.errors)
+    by_type = {t: dict(sorted(c.items())) for t, c in sorted(counter.by_type.items())}
+    return CollectResult(resources, manifest, manifest.errors, by_type)
+
+
+def _failed_accounts(errors: list[CollectionError]) -> set[str]:
+    return {e.account_id for e in errors if e.service == "sts" and e.account_id.isdigit()}
+
+
+def _account_apis(
+    session: boto3.Session,
+    *,
+    targets: Sequence[AccountTarget],
+    regions: list[str],
+    home: str,
+    counter: ApiCallCounter,
+    errors: _Errors,
+) -> list[Api]:
+    """One ``Api`` per reachable account; an account that cannot be assumed is an error."""
+    if not targets:
+        factory = client_factory(session, counter)
+        account_id = account_identity(factory, [home, *regions])
+        return [Api(account_id, tuple(regions), factory, errors.add)]
+    apis = []
+    sts = client_factory(session, counter)("sts", home)
+    for target in targets:
+        try:
+            assumed = assumed_session(session, target, sts, home)
+            factory = client_factory(assumed, counter)
+            account_id = target.account_id or account_identity(factory, [home, *regions])
+        except (*AWS_ERRORS, CollectionFailure) as exc:
+            code, message = describe_error(exc)
+            errors.add(
+                CollectionError(
+                    account_id=target.label,
+                    region="global",
+                    service="sts",
+                    operation="AssumeRole",
+                    error_code=code,
+                    message=message,
+                )
+            )
+            continue
+        apis.append(Api(account_id, target.regions or tuple(regions), factory, errors.add))
+    return apis
+
+
+def _plan(apis: list[Api], collectors: list[Collector], home: str) -> list[_Task]:
+    tasks: list[_Task] = []
+    for api in apis:
+        for collector in collectors:
+            # Global services (S3 ListBuckets) are listed once, from the home region.
+            scopes = [home] if collector.global_service else list(api.regions)
+            tasks.extend(_Task(api, collector, region) for region in scopes)
+    return tasks
+
+
+def _run(
+    tasks: list[_Task],
+    *,
+    counter: ApiCallCounter,
+    scan_id: str,
+    collected_at: str,
+    max_workers: int,
+    per_service: int,
+    progress: Progress | None,
+) -> list[Resource]:
+    caps: dict[tuple[str, str, str], threading.Semaphore] = {}
+    caps_lock = threading.Lock()
+    done = [0]
+
+    def cap(task: _Task) -> threading.Semaphore:
+        key = (task.account.account_id, task.region, task.collector.service)
+        with caps_lock:
+            return caps.setdefault(key, threading.Semaphore(max(1, per_service)))
+
+    def work(task: _Task) -> list[Resource]:
+        counter.working_on(task.collector.resource_type)
+        try:
+            with cap(task):
+                out = _run_one(task, scan_id=scan_id, collected_at=collected_at)
+        finally:
+            counter.working_on(None)
+        if progress:
+            with caps_lock:
+                done[0] += 1
+                step = done[0]
+            where = "all regions" if task.collector.global_service else task.region
+            progress(
+                f"[{step}/{len(tasks)}] {task.collector.resource_type} "
+                f"{task.account.account_id} {where}: {len(out)}"
+            )
+        return out
+
+    with ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="collect") as pool:
+        results = list(pool.map(work, tasks))
+    return [resource for batch in results for resource in batch]
 
 
 def _error_key(e: CollectionError) -> tuple[str, ...]:
-    return (e.account_id, e.region, e.service, e.operation, e.error_code, e.message)
+    return (e.account_id, e.region, e.service, e.operation, e.error_code, e.resource_id or "")
 
 
-def _run_one(
-    collector: Collector,
-    api: Api,
-    region: str,
-    *,
-    account_id: str,
-    scan_id: str,
-    collected_at: str,
-) -> list[Resource]:
+def _run_one(task: _Task, *, scan_id: str, collected_at: str) -> list[Resource]:
     """One collector in one region (or once, for a global service); failures recorded."""
+    collector, api, region = task.collector, task.account, task.region
     out: list[Resource] = []
     err_region = "global" if collector.global_service else region
     try:
         for raw in collector.fetch(api, region):
             item_region = collector.region_of(raw, region)
-            ctx = ScanContext(account_id, item_region, scan_id, collected_at)
+            ctx = ScanContext(api.account_id, item_region, scan_id, collected_at)
             try:
                 out.append(collector.normalise(raw, ctx))
             except (KeyError, TypeError, ValueError, AttributeError) as exc:

@@ -18,7 +18,8 @@ from botocore.config import Config
 # https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html (read 2026-11-25)
 MAX_ATTEMPTS = 5
 CLIENT_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+    # total_max_attempts counts the first try; botocore's "max_attempts" would count retries.
+    retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
     connect_timeout=5,
     read_timeout=30,
     user_agent_extra="aws-inventory-engine",
@@ -26,16 +27,28 @@ CLIENT_CONFIG = Config(
 
 
 class ApiCallCounter:
-    """Counts API calls by ``service.Operation`` through a botocore event hook."""
+    """Counts API calls by ``service.Operation`` through a botocore event hook.
+
+    Calls are also counted per resource type: the runner names the collector a worker thread
+    is running (``working_on``), so the benchmark can report API calls per resource per type.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._local = threading.local()
         self.calls: Counter[str] = Counter()
+        self.by_type: dict[str, Counter[str]] = {}
+
+    def working_on(self, resource_type: str | None) -> None:
+        self._local.resource_type = resource_type
 
     def hook(self, model: Any, **_: Any) -> None:
         key = f"{model.service_model.endpoint_prefix}.{model.name}"
+        current = getattr(self._local, "resource_type", None)
         with self._lock:
             self.calls[key] += 1
+            if current:
+                self.by_type.setdefault(current, Counter())[key] += 1
 
     def attach(self, client: Any) -> Any:
         client.meta.events.register("before-call", self.hook)
@@ -48,11 +61,16 @@ def make_session(profile: str | None = None, region: str | None = None) -> boto3
 
 
 def client_factory(session: boto3.Session, counter: ApiCallCounter) -> Any:
-    """A ``(service, region) -> client`` factory with the shared config and counting."""
+    """A ``(service, region) -> client`` factory with the shared config and counting.
+
+    Clients are thread-safe, sessions are not: building a client is serialised by a lock.
+    """
+    lock = threading.Lock()
 
     def build(service: str, region: str) -> Any:
-        # boto3-stubs only type literal service names; the factory serves every collector.
-        client = cast(Any, session).client(service, region_name=region, config=CLIENT_CONFIG)
+        with lock:
+            # boto3-stubs only type literal service names; the factory serves every collector.
+            client = cast(Any, session).client(service, region_name=region, config=CLIENT_CONFIG)
         return counter.attach(client)
 
     return build

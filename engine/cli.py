@@ -116,6 +116,51 @@ def _source_options(p: argparse.ArgumentParser, allow_inventory: bool = True) ->
         help="only collect these types (repeatable; default: all)",
     )
     p.add_argument("--now", help="evaluation clock, ISO 8601 (default: the current time)")
+    accounts = p.add_argument_group("accounts (default: the caller's own account)")
+    accounts.add_argument(
+        "--account",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="scan this account through --account-role-arn (repeatable)",
+    )
+    accounts.add_argument(
+        "--account-role-arn",
+        metavar="TEMPLATE",
+        help="role to assume, e.g. arn:aws:iam::{account_id}:role/InventoryRead",
+    )
+    accounts.add_argument("--external-id", help="ExternalId for AssumeRole")
+    accounts.add_argument(
+        "--accounts-file",
+        metavar="FILE",
+        help="YAML: accounts: [{id, role_arn?, external_id?, regions?}]",
+    )
+    accounts.add_argument(
+        "--organization", action="store_true", help="every ACTIVE account of the AWS Organization"
+    )
+    accounts.add_argument(
+        "--org-allow",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="only organization accounts whose id or name matches (repeatable)",
+    )
+    accounts.add_argument(
+        "--org-deny",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="skip organization accounts whose id or name matches (repeatable)",
+    )
+    p.add_argument(
+        "--max-workers", type=int, default=8, help="concurrent collection tasks (default 8)"
+    )
+    p.add_argument(
+        "--per-service-concurrency",
+        type=int,
+        default=2,
+        help="concurrent tasks per account, region and service (default 2)",
+    )
 
 
 def _rule_options(p: argparse.ArgumentParser) -> None:
@@ -194,18 +239,37 @@ def _progress() -> Any:
 
 
 def _source(args: argparse.Namespace) -> Any:
-    from engine.sources import AwsSource, SimulatedSource, SnapshotSource
+    from engine.sources import AccountOptions, AwsSource, SimulatedSource, SnapshotSource
 
     types = args.resource_type or None
     if args.simulated:
-        if args.profile or args.region:
+        if args.profile or args.region or args.account or args.accounts_file or args.organization:
             raise UsageError(
-                "--simulated uses its own account: --profile and --region do not apply"
+                "--simulated uses its own account: --profile, --region and account options"
+                " do not apply"
             )
         return SimulatedSource(resource_types=types)
     if getattr(args, "inventory", None):
         return SnapshotSource(Path(args.inventory))
-    return AwsSource(profile=args.profile, regions=tuple(args.region), resource_types=types)
+    accounts = AccountOptions(
+        accounts=tuple(args.account),
+        role_arn_template=args.account_role_arn,
+        external_id=args.external_id,
+        accounts_file=args.accounts_file,
+        organization=args.organization,
+        allow=tuple(args.org_allow),
+        deny=tuple(args.org_deny),
+    )
+    if args.max_workers < 1 or args.per_service_concurrency < 1:
+        raise UsageError("--max-workers and --per-service-concurrency must be at least 1")
+    return AwsSource(
+        profile=args.profile,
+        regions=tuple(args.region),
+        resource_types=types,
+        accounts=accounts,
+        max_workers=args.max_workers,
+        per_service=args.per_service_concurrency,
+    )
 
 
 def _load_rules(args: argparse.Namespace) -> Any:

@@ -148,6 +148,7 @@ class ScanManifest:
     errors: list[CollectionError] = field(default_factory=list)
     evaluation: dict[str, Any] | None = None
     engine_version: str = ""
+    duration_s: float | None = None
 
     @property
     def partial(self) -> bool:
@@ -169,6 +170,7 @@ class ScanManifest:
             "errors": [e.to_dict() for e in self.errors],
             "evaluation": self.evaluation,
             "engine_version": self.engine_version,
+            "duration_s": self.duration_s,
         }
 
     @classmethod
@@ -187,6 +189,7 @@ class ScanManifest:
             errors=[CollectionError(**e) for e in data.get("errors", [])],
             evaluation=data.get("evaluation"),
             engine_version=data.get("engine_version", ""),
+            duration_s=data.get("duration_s"),
         )
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from engine.clock import fixed_clock
 from engine.model import Resource, ScanManifest
@@ -50,6 +50,9 @@ class AwsSource:
     regions: Sequence[str] = field(default_factory=tuple)
     resource_types: Sequence[str] | None = None
     clock: Callable[[], datetime] | None = None
+    accounts: AccountOptions | None = None
+    max_workers: int = 8
+    per_service: int = 2
 
     def load(self, now: datetime, progress: Progress | None) -> tuple[list[Resource], ScanManifest]:
         from botocore.exceptions import BotoCoreError
@@ -61,14 +64,53 @@ class AwsSource:
             session = make_session(self.profile)
         except BotoCoreError as exc:  # e.g. ProfileNotFound
             raise CollectionFailure(f"cannot start an AWS session: {exc}") from exc
+        targets = self.accounts.targets(session) if self.accounts else []
         result = collect(
             session,
             list(self.regions),
             clock=self.clock or fixed_clock(now),
             resource_types=self.resource_types,
             progress=progress,
+            accounts=targets,
+            max_workers=self.max_workers,
+            per_service=self.per_service,
         )
         return result.resources, result.manifest
+
+
+@dataclass(frozen=True)
+class AccountOptions:
+    """Which accounts to scan besides (or instead of) the caller's own."""
+
+    accounts: Sequence[str] = ()
+    role_arn_template: str | None = None
+    external_id: str | None = None
+    accounts_file: str | None = None
+    organization: bool = False
+    allow: Sequence[str] = ()
+    deny: Sequence[str] = ()
+
+    def targets(self, session: Any) -> list[Any]:
+        from collectors.accounts import (
+            targets_from_file,
+            targets_from_options,
+            targets_from_organization,
+        )
+        from engine.errors import ConfigError
+
+        out = targets_from_options(self.accounts, self.role_arn_template, self.external_id)
+        if self.accounts_file:
+            out += targets_from_file(self.accounts_file, self.role_arn_template)
+        if self.organization:
+            if not self.role_arn_template:
+                raise ConfigError("--organization needs --account-role-arn (a role ARN template)")
+            out += targets_from_organization(
+                session, self.role_arn_template, self.allow, self.deny, self.external_id
+            )
+        seen: dict[str | None, Any] = {}
+        for target in out:
+            seen.setdefault(target.account_id, target)
+        return list(seen.values())
 
 
 @dataclass(frozen=True)

@@ -123,8 +123,13 @@ class S3BucketCollector(Collector):
         client = api.client("s3", region)
         for bucket in _list_buckets(client):
             name = bucket["Name"]
+            # ListBuckets has returned each bucket's BucketRegion since 2024, which saves one
+            # GetBucketLocation call per bucket; older endpoints (and moto) omit it.
+            # https://docs.aws.amazon.com/AmazonS3/latest/API/API_Bucket.html (read 2026-11-25)
+            location: str | None = bucket.get("BucketRegion") or None
             try:
-                location = client.get_bucket_location(Bucket=name).get("LocationConstraint")
+                if location is None:
+                    location = client.get_bucket_location(Bucket=name).get("LocationConstraint")
             except AWS_ERRORS as exc:
                 # Without its region the bucket cannot be placed (or kept out of) the scan.
                 api.record_error(

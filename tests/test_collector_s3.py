@@ -318,3 +318,33 @@ def test_bucket_whose_region_cannot_be_read_is_recorded_and_skipped() -> None:
     assert {(e.region, e.operation, e.error_code) for e in errors} == {
         ("global", "GetBucketLocation", "AccessDenied")
     }
+
+
+def test_bucket_region_from_list_buckets_saves_get_bucket_location() -> None:
+    # Stubber: moto's ListBuckets does not return BucketRegion (AWS has since 2024).
+    from botocore.stub import Stubber
+
+    client = boto3.client(
+        "s3", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    stub = Stubber(client)
+    stub.add_response(
+        "list_buckets",
+        {
+            "Buckets": [
+                {
+                    "Name": "far-away",
+                    "CreationDate": "2026-01-01T00:00:00Z",
+                    "BucketRegion": "ap-south-1",
+                },
+            ]
+        },
+    )
+    errors: list[CollectionError] = []
+    api = Api("123456789012", ("eu-west-1",), lambda service, region: client, errors.append)
+    with stub:
+        items = list(S3BucketCollector().fetch(api, "us-east-1"))
+        stub.assert_no_pending_responses()
+    # the bucket is outside the scanned regions: skipped without a GetBucketLocation call
+    assert items == []
+    assert errors == []

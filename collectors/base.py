@@ -8,18 +8,22 @@ tested from recorded API responses alone.
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from engine.clock import iso, parse_timestamp
 from engine.model import CollectionError, Resource
 from engine.registry import Registry
 
 REGISTRY: Registry[type[Collector]] = Registry("collectors")
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def register(cls: type[Collector]) -> type[Collector]:
@@ -66,6 +70,21 @@ class Api:
             if key not in self._clients:
                 self._clients[key] = self._client_factory(service, region)
             return self._clients[key]
+
+    def map(self, fn: Callable[[T], R], items: Iterable[T], workers: int = 4) -> Iterator[R]:
+        """``fn`` over ``items`` on a few threads, results in order.
+
+        For per-item reads that AWS offers no batch call for (S3 bucket settings). Each item
+        runs in a copy of the caller's context, so API accounting still knows the collector.
+        """
+        pending = list(items)
+        if len(pending) <= 1 or workers <= 1:
+            yield from (fn(item) for item in pending)
+            return
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="collect-item") as pool:
+            futures = [pool.submit(contextvars.copy_context().run, fn, item) for item in pending]
+            for future in futures:
+                yield future.result()
 
     def record_error(
         self,

@@ -119,38 +119,49 @@ class S3BucketCollector(Collector):
     operation = "ListBuckets"
     global_service = True
 
+    #: buckets read at once: S3 has no batch call for bucket settings (5-6 calls a bucket)
+    BUCKET_WORKERS = 4
+
     def fetch(self, api: Api, region: str) -> Iterator[dict[str, Any]]:
         client = api.client("s3", region)
-        for bucket in _list_buckets(client):
-            name = bucket["Name"]
-            # ListBuckets has returned each bucket's BucketRegion since 2024, which saves one
-            # GetBucketLocation call per bucket; older endpoints (and moto) omit it.
-            # https://docs.aws.amazon.com/AmazonS3/latest/API/API_Bucket.html (read 2026-11-25)
-            location: str | None = bucket.get("BucketRegion") or None
-            try:
-                if location is None:
-                    location = client.get_bucket_location(Bucket=name).get("LocationConstraint")
-            except AWS_ERRORS as exc:
-                # Without its region the bucket cannot be placed (or kept out of) the scan.
-                api.record_error(
-                    "global",
-                    "s3",
-                    "GetBucketLocation",
-                    exc,
-                    resource_type=self.resource_type,
-                    resource_id=f"arn:aws:s3:::{name}",
-                )
-                continue
-            where = bucket_region(location)
-            if where not in api.regions:
-                continue
-            raw: dict[str, Any] = {
-                "Name": name,
-                "CreationDate": bucket.get("CreationDate"),
-                "__region__": where,
-            }
-            raw.update(self._read_settings(api, name, where))
-            yield raw
+        buckets = list(_list_buckets(client))
+        for raw in api.map(
+            lambda b: self._read_bucket(api, client, b), buckets, self.BUCKET_WORKERS
+        ):
+            if raw is not None:
+                yield raw
+
+    def _read_bucket(self, api: Api, client: Any, bucket: dict[str, Any]) -> dict[str, Any] | None:
+        """Region and settings of one listed bucket; None when it is outside the scan."""
+        name = bucket["Name"]
+        # ListBuckets has returned each bucket's BucketRegion since 2024, which saves one
+        # GetBucketLocation call per bucket; older endpoints (and moto) omit it.
+        # https://docs.aws.amazon.com/AmazonS3/latest/API/API_Bucket.html (read 2026-11-25)
+        location: str | None = bucket.get("BucketRegion") or None
+        try:
+            if location is None:
+                location = client.get_bucket_location(Bucket=name).get("LocationConstraint")
+        except AWS_ERRORS as exc:
+            # Without its region the bucket cannot be placed in (or kept out of) the scan.
+            api.record_error(
+                "global",
+                "s3",
+                "GetBucketLocation",
+                exc,
+                resource_type=self.resource_type,
+                resource_id=f"arn:aws:s3:::{name}",
+            )
+            return None
+        where = bucket_region(location)
+        if where not in api.regions:
+            return None
+        raw: dict[str, Any] = {
+            "Name": name,
+            "CreationDate": bucket.get("CreationDate"),
+            "__region__": where,
+        }
+        raw.update(self._read_settings(api, name, where))
+        return raw
 
     def _read_settings(self, api: Api, name: str, where: str) -> dict[str, Any]:
         client = api.client("s3", where)

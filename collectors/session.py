@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from contextvars import ContextVar
 from typing import Any, cast
 
 import boto3
@@ -26,6 +27,9 @@ CLIENT_CONFIG = Config(
 )
 
 
+_CURRENT_TYPE: ContextVar[str | None] = ContextVar("current_resource_type", default=None)
+
+
 class ApiCallCounter:
     """Counts API calls by ``service.Operation`` through a botocore event hook.
 
@@ -35,16 +39,17 @@ class ApiCallCounter:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._local = threading.local()
         self.calls: Counter[str] = Counter()
         self.by_type: dict[str, Counter[str]] = {}
 
     def working_on(self, resource_type: str | None) -> None:
-        self._local.resource_type = resource_type
+        # A context variable, so that work a collector fans out (``Api.map``) is still counted
+        # for its resource type.
+        _CURRENT_TYPE.set(resource_type)
 
     def hook(self, model: Any, **_: Any) -> None:
         key = f"{model.service_model.endpoint_prefix}.{model.name}"
-        current = getattr(self._local, "resource_type", None)
+        current = _CURRENT_TYPE.get()
         with self._lock:
             self.calls[key] += 1
             if current:

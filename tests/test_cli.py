@@ -90,7 +90,7 @@ def test_snapshot_round_trip_without_aws(
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
     doc = json.loads(snapshot.read_text())
     assert doc["format"] == "aws-inventory-snapshot"
-    assert len(doc["resources"]) == 10
+    assert len(doc["resources"]) == sum(c["count"] for c in doc["scan"]["counts"]) > 0
     code, out, _ = run(capsys, ["check", "--inventory", str(snapshot), "--now", NOW])
     assert code == 0  # default --fail-on high; the simulated account's worst is medium
     assert "SIMULATED ACCOUNT" in out

@@ -13,7 +13,9 @@ import pkgutil
 from collectors.base import REGISTRY, Collector
 
 # Modules of this package that are framework, not resource types.
-FRAMEWORK = frozenset({"base", "runner", "session"})
+FRAMEWORK = frozenset(
+    {"base", "runner", "session", "accounts", "lifecycle_live", "secrets", "backup_coverage"}
+)
 
 
 def load_all() -> dict[str, type[Collector]]:

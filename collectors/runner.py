@@ -26,6 +26,7 @@ import engine
 from collectors import load_all
 from collectors.accounts import AccountTarget, assumed_session
 from collectors.base import Api, Collector, ScanContext, describe_error
+from collectors.lifecycle_live import LiveLifecycle, fetch_live_lifecycle
 from collectors.session import ApiCallCounter, client_factory
 from engine.clock import Clock, iso
 from engine.errors import EngineError
@@ -149,6 +150,11 @@ def collect(
         progress=progress,
     )
 
+    lifecycle = LiveLifecycle()
+    for api in apis:
+        found = fetch_live_lifecycle(api, home, resources, started.date())
+        lifecycle.entries += found.entries
+        lifecycle.notes += found.notes
     resources.sort(key=lambda r: (r.account_id, r.resource_type, r.region, r.resource_id))
     all_errors = sorted(errors.items, key=_error_key)
     manifest = ScanManifest(
@@ -165,6 +171,7 @@ def collect(
         errors=all_errors,
         engine_version=engine.__version__,
         duration_s=round(time.perf_counter() - begin, 3),
+        lifecycle=lifecycle.to_dict(),
     )
     by_type = {t: dict(sorted(c.items())) for t, c in sorted(counter.by_type.items())}
     return CollectResult(resources, manifest, manifest.errors, by_type)

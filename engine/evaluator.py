@@ -18,6 +18,7 @@ import jmespath
 
 from engine.clock import iso
 from engine.functions import FunctionContext, make_functions
+from engine.lifecycle import LiveTable
 from engine.model import Finding, Resource, finding_id
 from engine.rules import Rule, RuleSet
 
@@ -98,13 +99,20 @@ class _Outcome:
 class Evaluator:
     """Evaluates rules against resources with one clock; reusable across batches."""
 
-    def __init__(self, rules: RuleSet, now: datetime, record_others: bool = False) -> None:
+    def __init__(
+        self,
+        rules: RuleSet,
+        now: datetime,
+        record_others: bool = False,
+        lifecycle_live: LiveTable | None = None,
+    ) -> None:
         self.rules = rules
         self.record_others = record_others
         self.others: list[tuple[str, str, str]] = []
         self.now = now
         self.stamp = iso(now) or ""
-        self.options = jmespath.Options(custom_functions=make_functions(FunctionContext(now)))
+        context = FunctionContext(now, lifecycle_live or {})
+        self.options = jmespath.Options(custom_functions=make_functions(context))
         self.by_type = rules.by_type()
         self.stats: dict[str, RuleStats] = {r.id: RuleStats() for r in rules.rules}
 
@@ -212,14 +220,18 @@ class Evaluator:
 
 
 def evaluate(
-    resources: Iterable[Resource], rules: RuleSet, now: datetime, record_others: bool = False
+    resources: Iterable[Resource],
+    rules: RuleSet,
+    now: datetime,
+    record_others: bool = False,
+    lifecycle_live: LiveTable | None = None,
 ) -> Evaluation:
     """Evaluate every rule against every resource of its type.
 
     ``record_others`` also keeps the (rule, resource) pairs that passed or did not apply, for
     formats that list every evaluation (JUnit); off by default to keep memory flat.
     """
-    evaluator = Evaluator(rules, now, record_others)
+    evaluator = Evaluator(rules, now, record_others, lifecycle_live)
     findings, count = evaluator.run(resources)
     return Evaluation(
         findings=findings, stats=evaluator.stats, resources=count, others=evaluator.others

@@ -12,22 +12,29 @@ it with ``@function("name", [types...], ...)``, and give it an example.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import jmespath.functions
 
 from engine.clock import iso, parse_timestamp
+from engine.lifecycle import LiveDates, lookup
 from engine.registry import Registry
 
 
 @dataclass(frozen=True, slots=True)
 class FunctionContext:
-    """What a function may know beyond its arguments: the injected clock."""
+    """What a function may know beyond its arguments: the injected clock, live lifecycle data.
+
+    ``cache`` memoises pure lookups per evaluation (one lifecycle lookup per distinct version,
+    not per resource).
+    """
 
     now: datetime
+    lifecycle_live: Mapping[tuple[str, str], LiveDates] = field(default_factory=dict)
+    cache: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,3 +160,32 @@ def now(ctx: FunctionContext) -> str:
         result: "2026-05-04T03:02:01Z"
     """
     return iso(ctx.now) or ""
+
+
+@function("lifecycle", ["string"], ["string", "null"])
+def lifecycle(ctx: FunctionContext, product: str, version: str | None) -> dict[str, Any] | None:
+    """Where a version stands in its AWS support lifecycle on the evaluation date.
+
+    ``product`` is ``lambda``, ``eks``, ``rds-mysql``, ``rds-postgresql``, ``rds-mariadb``,
+    ``aurora-mysql``, ``aurora-postgresql`` or an RDS engine name (``mysql``, ``postgres``,
+    ``aurora-mysql``, ...). Returns an object: ``phase`` (``supported``, ``extended_support``,
+    ``end_of_life``; Lambda: ``deprecated``, ``create_blocked``, ``update_blocked``; or
+    ``unknown`` when the product or version is not known, never ``supported``), ``major``,
+    ``label``, the dates, ``days_to_*`` counts, ``source`` (``dataset`` or the live API) and
+    ``data_date``. Live dates read during collection win over the shipped dataset. Null in,
+    null out (an image-packaged Lambda function has no runtime).
+
+    Example:
+        now: "2026-11-25T00:00:00Z"
+        data: {"engine": "mysql", "engine_version": "5.7.44-rds.20240808"}
+        expr: "lifecycle(engine, engine_version).[phase, major, days_to_end_of_extended_support]"
+        result: ["extended_support", "5.7", 948]
+    """
+    if version is None:
+        return None
+    key = ("lifecycle", product, version)
+    if key not in ctx.cache:
+        info = lookup(product, version, ctx.now.date(), dict(ctx.lifecycle_live))
+        ctx.cache[key] = info.to_dict()
+    # a copy: a rule's evidence must not share (and so alias) another finding's object
+    return dict(ctx.cache[key])

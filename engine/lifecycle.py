@@ -117,6 +117,8 @@ class LifecycleInfo:
     days_to_next_deadline: int | None
     source: str
     data_date: date
+    #: where the live API and the shipped dataset disagree (the live API wins)
+    note: str | None = None
 
     def to_dict(self) -> dict[str, str | int | None]:
         """Plain dict; dates as ``YYYY-MM-DD`` strings (they are calendar days, not instants)."""
@@ -323,12 +325,64 @@ def _days_to_next_deadline(product: str, release: _Release, day: date) -> int | 
     return None
 
 
-def lookup(product: str, version: str, on: date) -> LifecycleInfo:
-    """Where ``version`` of ``product`` stands on ``on``; phase ``unknown`` if it is not known."""
+@dataclass(frozen=True)
+class LiveDates:
+    """Support dates read from a live AWS API for one (product, major), which win over the data.
+
+    ``source`` names the API (``rds:DescribeDBMajorEngineVersions``); ``fetched_on`` its date.
+    """
+
+    end_of_standard_support: date | None
+    end_of_extended_support: date | None
+    source: str
+    fetched_on: date
+
+
+LiveTable = dict[tuple[str, str], LiveDates]
+
+
+def _with_live(
+    release: _Release | None, live: LiveDates | None, label: str
+) -> tuple[_Release | None, str | None]:
+    """The release with live dates applied, and a note when they differ from the dataset."""
+    if live is None:
+        return release, None
+    if release is None:
+        merged = _Release(
+            label, None, live.end_of_standard_support, live.end_of_extended_support, None, None
+        )
+        return merged, "not in the shipped dataset; dates from the live API"
+    differences = [
+        f"{name} {getattr(release, name) or 'none'} in the dataset, "
+        f"{getattr(live, name) or 'none'} live"
+        for name in ("end_of_standard_support", "end_of_extended_support")
+        if getattr(release, name) != getattr(live, name)
+    ]
+    merged = _Release(
+        release.label,
+        release.release_date,
+        live.end_of_standard_support,
+        live.end_of_extended_support,
+        release.block_function_create,
+        release.block_function_update,
+    )
+    return merged, ("; ".join(differences) or None)
+
+
+def lookup(product: str, version: str, on: date, live: LiveTable | None = None) -> LifecycleInfo:
+    """Where ``version`` of ``product`` stands on ``on``; phase ``unknown`` if it is not known.
+
+    ``product`` may also be an RDS engine name (``mysql``, ``aurora-postgresql``, ...). Dates
+    from ``live`` (keyed by product and normalised major) win over the shipped dataset; the
+    answer then names the API as its source and notes any difference.
+    """
     data = _dataset()
+    product = product if product in data.products else (product_for_engine(product) or product)
     day = _as_day(on)
     major = normalise_version(product, version)
     release = data.products.get(product, {}).get(major) if major is not None else None
+    live_dates = (live or {}).get((product, major)) if major is not None else None
+    release, note = _with_live(release, live_dates, f"{product} {major}")
     if release is None:
         return _unknown(product, version, major, data.data_read_on)
     return LifecycleInfo(
@@ -345,8 +399,9 @@ def lookup(product: str, version: str, on: date) -> LifecycleInfo:
         days_to_end_of_standard_support=_days(release.end_of_standard_support, day),
         days_to_end_of_extended_support=_days(release.end_of_extended_support, day),
         days_to_next_deadline=_days_to_next_deadline(product, release, day),
-        source="dataset",
-        data_date=data.data_read_on,
+        source=live_dates.source if live_dates else "dataset",
+        data_date=live_dates.fetched_on if live_dates else data.data_read_on,
+        note=note,
     )
 
 
@@ -362,3 +417,23 @@ def _unknown(product: str, version: str, major: str | None, data_date: date) -> 
     }
     known.update((f.name, None) for f in fields(LifecycleInfo) if f.name not in known)
     return LifecycleInfo(**known)
+
+
+def live_table(lifecycle: dict[str, Any] | None) -> LiveTable:
+    """The manifest's ``lifecycle.live`` entries as a lookup table (bad rows are skipped)."""
+    table: LiveTable = {}
+    for row in (lifecycle or {}).get("live", []):
+        try:
+            table[(str(row["product"]), str(row["major"]))] = LiveDates(
+                end_of_standard_support=_opt_day(row.get("end_of_standard_support")),
+                end_of_extended_support=_opt_day(row.get("end_of_extended_support")),
+                source=str(row["source"]),
+                fetched_on=date.fromisoformat(str(row["fetched_on"])),
+            )
+        except (KeyError, TypeError, ValueError):
+            continue
+    return table
+
+
+def _opt_day(value: Any) -> date | None:
+    return date.fromisoformat(str(value)) if value else None

@@ -149,6 +149,8 @@ class ScanManifest:
     evaluation: dict[str, Any] | None = None
     engine_version: str = ""
     duration_s: float | None = None
+    #: live lifecycle dates read during collection, and notes on where the dataset was used
+    lifecycle: dict[str, Any] | None = None
 
     @property
     def partial(self) -> bool:
@@ -171,6 +173,7 @@ class ScanManifest:
             "evaluation": self.evaluation,
             "engine_version": self.engine_version,
             "duration_s": self.duration_s,
+            "lifecycle": self.lifecycle,
         }
 
     @classmethod
@@ -190,6 +193,7 @@ class ScanManifest:
             evaluation=data.get("evaluation"),
             engine_version=data.get("engine_version", ""),
             duration_s=data.get("duration_s"),
+            lifecycle=data.get("lifecycle"),
         )
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from engine.clock import iso
 from engine.evaluator import evaluate
+from engine.lifecycle import live_table
 from engine.ranker import rank
 from engine.report import Report
 from engine.rules import RuleSet
@@ -30,7 +31,7 @@ def check(
     resources, manifest = source.load(now, progress)
     if progress:
         progress(f"evaluating {len(rules)} rules on {len(resources)} resources ...")
-    evaluation = evaluate(resources, rules, now, record_others)
+    evaluation = evaluate(resources, rules, now, record_others, live_table(manifest.lifecycle))
     findings = rank(evaluation.findings)
     manifest = replace(manifest, evaluation=evaluation.summary())
     return Report(

@@ -54,12 +54,26 @@ def test_lifecycle_uses_live_dates_when_the_scan_has_them() -> None:
 
     from engine.lifecycle import LiveDates
 
-    live = {("eks", "1.29"): LiveDates(date(2025, 3, 23), date(2027, 3, 23), "eks:DescribeClusterVersions", date(2026, 11, 25))}
+    live = {
+        ("eks", "1.29"): LiveDates(
+            date(2025, 3, 23), date(2027, 3, 23), "eks:DescribeClusterVersions", date(2026, 11, 25)
+        )
+    }
     now = parse_timestamp("2026-11-25T00:00:00Z")
     with_live = jmespath.Options(custom_functions=make_functions(FunctionContext(now, live)))
     without = jmespath.Options(custom_functions=make_functions(FunctionContext(now)))
     expr = "lifecycle('eks', version).[phase, source]"
-    assert jmespath.search(expr, {"version": "1.29"}, options=with_live) == ["extended_support", "eks:DescribeClusterVersions"]
+    assert jmespath.search(expr, {"version": "1.29"}, options=with_live) == [
+        "extended_support",
+        "eks:DescribeClusterVersions",
+    ]
     assert jmespath.search(expr, {"version": "1.29"}, options=without)[1] == "dataset"
-    assert jmespath.search("lifecycle('lambda', runtime)", {"runtime": None}, options=without) is None
-    assert jmespath.search("lifecycle('lambda', runtime).phase", {"runtime": "cobol1.0"}, options=without) == "unknown"
+    assert (
+        jmespath.search("lifecycle('lambda', runtime)", {"runtime": None}, options=without) is None
+    )
+    assert (
+        jmespath.search(
+            "lifecycle('lambda', runtime).phase", {"runtime": "cobol1.0"}, options=without
+        )
+        == "unknown"
+    )

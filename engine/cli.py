@@ -172,6 +172,17 @@ def _rule_options(p: argparse.ArgumentParser) -> None:
         help="rule files or folders (repeatable; default: the shipped rules)",
     )
     p.add_argument("--params", metavar="FILE", help="YAML {rule-id: {param: value}} overrides")
+    p.add_argument(
+        "--suppressions",
+        metavar="FILE",
+        help="YAML list of accepted risks {rule, resource|tags, reason, expires}",
+    )
+    p.add_argument(
+        "--eol-max-age-days",
+        type=int,
+        default=180,
+        help="warn when the shipped end-of-life dataset is older than this (default 180)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -283,8 +294,9 @@ def _load_rules(args: argparse.Namespace) -> Any:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from engine.pipeline import check
+    from engine.pipeline import CheckOptions, check
     from engine.reports import FORMATS, load_all, render
+    from engine.suppressions import load_suppressions
 
     load_all()
     if args.format not in FORMATS:
@@ -292,7 +304,11 @@ def _check(args: argparse.Namespace) -> int:
             f"--format: unknown format {args.format!r} (known: {', '.join(FORMATS.keys())})"
         )
     rules = _load_rules(args)
-    report = check(_source(args), rules, _now(args), progress=_progress())
+    options = CheckOptions(
+        suppressions=load_suppressions(args.suppressions) if args.suppressions else [],
+        eol_max_age_days=args.eol_max_age_days,
+    )
+    report = check(_source(args), rules, _now(args), progress=_progress(), options=options)
     write_output(args.output, render(args.format, report))
     return exit_code(report, args.fail_on)
 

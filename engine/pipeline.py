@@ -1,23 +1,36 @@
 """The whole pipeline in one screen; the one path the CLI and the Lambda handlers call.
 
-    source.load() -> Resource -> evaluate() -> Finding -> rank() -> Report -> render()
+    source.load() -> Resource -> evaluate() -> Finding -> rank() -> suppress -> Report
 
 No stage reaches back to an earlier one. The store (history) and the model explainer slot in
-between ``rank`` and the report in later stages without changing this shape.
+after ranking without changing this shape.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from engine.clock import iso
 from engine.evaluator import evaluate
-from engine.lifecycle import live_table
+from engine.lifecycle import dataset_age_days, live_table
 from engine.ranker import rank
 from engine.report import Report
 from engine.rules import RuleSet
 from engine.sources import Progress, Source
+from engine.suppressions import Suppression, apply_suppressions
+
+#: warn when the shipped end-of-life dataset is older than this many days
+EOL_MAX_AGE_DAYS = 180
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """Knobs of one run that are not the inventory or the rules."""
+
+    suppressions: list[Suppression] = field(default_factory=list)
+    record_others: bool = False  # keep passes too (JUnit lists every evaluation)
+    eol_max_age_days: int = EOL_MAX_AGE_DAYS
 
 
 def check(
@@ -25,19 +38,37 @@ def check(
     rules: RuleSet,
     now: datetime,
     progress: Progress | None = None,
-    record_others: bool = False,
+    options: CheckOptions | None = None,
 ) -> Report:
     """Collect (or read) the inventory, evaluate every rule, rank the findings."""
+    options = options or CheckOptions()
     resources, manifest = source.load(now, progress)
     if progress:
         progress(f"evaluating {len(rules)} rules on {len(resources)} resources ...")
-    evaluation = evaluate(resources, rules, now, record_others, live_table(manifest.lifecycle))
+    live = live_table(manifest.lifecycle)
+    evaluation = evaluate(resources, rules, now, options.record_others, live)
     findings = rank(evaluation.findings)
+    tags = {r.resource_id: r.tags for r in resources}
+    findings, notes = apply_suppressions(findings, options.suppressions, tags, now)
+    notes += _lifecycle_notes(manifest.lifecycle, now, options.eol_max_age_days)
     manifest = replace(manifest, evaluation=evaluation.summary())
     return Report(
         manifest=manifest,
         findings=findings,
         now=iso(now) or "",
         ranked_by="rules",
+        notes=notes,
         others=evaluation.others,
     )
+
+
+def _lifecycle_notes(lifecycle: dict[str, object] | None, now: datetime, max_age: int) -> list[str]:
+    raw = (lifecycle or {}).get("notes") or []
+    notes = [str(n) for n in raw] if isinstance(raw, list) else []
+    age = dataset_age_days(now.date())
+    if age > max_age:
+        notes.append(
+            f"the shipped end-of-life dataset is {age} days old (more than {max_age}): "
+            "upgrade the engine for current dates"
+        )
+    return notes

@@ -26,7 +26,12 @@ class Report:
 
     @property
     def failures(self) -> list[Finding]:
-        return [f for f in self.findings if f.outcome == "fail"]
+        """Failing findings that are neither suppressed nor resolved."""
+        return [
+            f
+            for f in self.findings
+            if f.outcome == "fail" and f.status not in ("suppressed", "resolved")
+        ]
 
     @property
     def errors(self) -> list[Finding]:

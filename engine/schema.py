@@ -78,6 +78,14 @@ def _resource_schema() -> dict[str, Any]:
 
 
 @cache
+def validator_for(name: str) -> Draft202012Validator:
+    """A validator for an auxiliary schema file ``schemas/<name>.schema.json``."""
+    return Draft202012Validator(
+        _read(f"{name}.schema.json"), format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+
+
+@cache
 def validator(name: str) -> Draft202012Validator:
     """A cached validator for the named schema."""
     return Draft202012Validator(schema(name), format_checker=Draft202012Validator.FORMAT_CHECKER)

@@ -92,5 +92,13 @@ def _build(node: yaml.Node, path: Path, lines: dict[Path, int]) -> Any:
         try:
             return _scalar(node)
         except (yaml.YAMLError, ValueError) as exc:
-            raise YamlSourceError(node.start_mark.line + 1, f"bad value: {exc}") from exc
+            where = _dotted(path)
+            raise YamlSourceError(node.start_mark.line + 1, f"bad value at {where}: {exc}") from exc
     raise YamlSourceError(node.start_mark.line + 1, "unsupported YAML node")
+
+
+def _dotted(path: Path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
+    return out or "the top level"

@@ -79,6 +79,9 @@ def _summary(report: Report) -> list[str]:
     sev = report.severity_counts()
     by_sev = ", ".join(f"{name} {n}" for name, n in sev.items())
     lines.append(f"  Findings: {len(report.failures)}  ({by_sev})")
+    suppressed = sum(1 for f in report.findings if f.status == "suppressed")
+    if suppressed:
+        lines.append(f"  Suppressed (accepted risks, not counted above): {suppressed}")
     if report.errors:
         lines.append(
             f"  Evaluation errors: {len(report.errors)} (rules that could not be evaluated)"

@@ -15,9 +15,12 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
+from importlib import resources
 from typing import Any
 
 import jmespath.functions
+import yaml
 
 from engine.clock import iso, parse_timestamp
 from engine.lifecycle import LiveDates, lookup
@@ -189,3 +192,78 @@ def lifecycle(ctx: FunctionContext, product: str, version: str | None) -> dict[s
         ctx.cache[key] = info.to_dict()
     # a copy: a rule's evidence must not share (and so alias) another finding's object
     return dict(ctx.cache[key])
+
+
+# --- arithmetic and prices, for estimated costs (JMESPath has no arithmetic operators) ------
+
+
+@function("multiply", ["number"], ["number"])
+def multiply(ctx: FunctionContext, left: float, right: float) -> float:
+    """The product of two numbers.
+
+    Example:
+        now: "2026-01-01T00:00:00Z"
+        data: {"size_gib": 100}
+        expr: "multiply(size_gib, `0.08`)"
+        result: 8.0
+    """
+    return left * right
+
+
+@function("add", ["number"], ["number"])
+def add(ctx: FunctionContext, left: float, right: float) -> float:
+    """The sum of two numbers.
+
+    Example:
+        now: "2026-01-01T00:00:00Z"
+        data: {"a": 2, "b": 3}
+        expr: "add(a, b)"
+        result: 5
+    """
+    return left + right
+
+
+@function("subtract", ["number"], ["number"])
+def subtract(ctx: FunctionContext, left: float, right: float) -> float:
+    """``left - right``.
+
+    Example:
+        now: "2026-01-01T00:00:00Z"
+        data: {"size_gib": 1500}
+        expr: "subtract(multiply(size_gib, `3`), `3000`)"
+        result: 1500
+    """
+    return left - right
+
+
+@function("price", ["string"], ["string", "null"])
+def price(ctx: FunctionContext, table: str, key: str | None) -> float | None:
+    """A unit price from the shipped price table (``rules/data/prices.yaml``), an estimate.
+
+    US East list prices, each table with its source and date. An unknown key gives null (no
+    estimate rather than a wrong one); an unknown table raises, so a typo is an error.
+
+    Example:
+        now: "2026-01-01T00:00:00Z"
+        data: {"volume_type": "gp2"}
+        expr: "price('ebs_gb_month', volume_type)"
+        result: 0.1
+    """
+    tables = _prices()
+    if table not in tables:
+        raise ValueError(f"unknown price table {table!r}; known: {', '.join(sorted(tables))}")
+    if key is None:
+        return None
+    value = tables[table].get(key)
+    return float(value) if isinstance(value, int | float) else None
+
+
+@cache
+def _prices() -> dict[str, dict[str, Any]]:
+    text = resources.files("rules").joinpath("data", "prices.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    return {
+        name: dict(body.get("prices") or {})
+        for name, body in data.items()
+        if isinstance(body, dict) and "prices" in body
+    }

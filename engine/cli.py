@@ -58,6 +58,20 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--output", "-o", default="-", help="write the report here (default: stdout)"
     )
+    explain = check.add_argument_group("ranking and explanation by Amazon Bedrock (optional)")
+    explain.add_argument(
+        "--explain",
+        choices=("none", "bedrock"),
+        default="none",
+        help="let a Bedrock model order and explain the findings (default: none, rules only)",
+    )
+    explain.add_argument("--model", help="Bedrock model or inference profile id")
+    explain.add_argument("--bedrock-region", help="region of the Bedrock endpoint (us-east-1)")
+    explain.add_argument(
+        "--explain-names",
+        action="store_true",
+        help="also send resource names, ids and text evidence (untrusted text, fenced as data)",
+    )
     check.add_argument(
         "--fail-on",
         choices=FAIL_ON,
@@ -154,6 +168,11 @@ def _source_options(p: argparse.ArgumentParser, allow_inventory: bool = True) ->
     )
     p.add_argument(
         "--max-workers", type=int, default=8, help="concurrent collection tasks (default 8)"
+    )
+    p.add_argument(
+        "--no-backup-coverage",
+        action="store_true",
+        help="do not read AWS Backup plans (backup rules then report errors, not passes)",
     )
     p.add_argument(
         "--per-service-concurrency",
@@ -280,6 +299,7 @@ def _source(args: argparse.Namespace) -> Any:
         accounts=accounts,
         max_workers=args.max_workers,
         per_service=args.per_service_concurrency,
+        backup_coverage=not args.no_backup_coverage,
     )
 
 
@@ -304,13 +324,54 @@ def _check(args: argparse.Namespace) -> int:
             f"--format: unknown format {args.format!r} (known: {', '.join(FORMATS.keys())})"
         )
     rules = _load_rules(args)
+    explain_config, bedrock_client = _explain_options(args)
     options = CheckOptions(
         suppressions=load_suppressions(args.suppressions) if args.suppressions else [],
         eol_max_age_days=args.eol_max_age_days,
+        explain=explain_config,
+        bedrock_client=bedrock_client,
     )
     report = check(_source(args), rules, _now(args), progress=_progress(), options=options)
     write_output(args.output, render(args.format, report))
     return exit_code(report, args.fail_on)
+
+
+def _explain_options(args: argparse.Namespace) -> tuple[Any, Any]:
+    """The Bedrock explainer's configuration and client factory, or (None, None)."""
+    if args.explain != "bedrock":
+        if args.model or args.bedrock_region or args.explain_names:
+            raise UsageError("--model, --bedrock-region and --explain-names need --explain bedrock")
+        return None, None
+    from engine.explain import DEFAULT_MODEL_ID, ExplainConfig, make_client
+
+    test_endpoint = os.environ.get("AWS_ENDPOINT_URL_BEDROCK_RUNTIME")
+    if args.simulated and not test_endpoint:
+        raise UsageError(
+            "--simulated never reaches AWS, so --explain bedrock needs a test endpoint in"
+            " AWS_ENDPOINT_URL_BEDROCK_RUNTIME"
+        )
+
+    config = ExplainConfig(
+        model_id=args.model or DEFAULT_MODEL_ID,
+        region=args.bedrock_region or "us-east-1",
+        include_resource_names=args.explain_names,
+    )
+
+    def client() -> Any:
+        import boto3
+
+        from collectors.session import make_session
+
+        if args.simulated:  # the test endpoint, with throwaway credentials
+            session = boto3.Session(
+                aws_access_key_id="simulated",
+                aws_secret_access_key="simulated",  # noqa: S106 - not a secret
+                region_name=config.region,
+            )
+            return make_client(config, session=session)
+        return make_client(config, session=make_session(args.profile))
+
+    return config, client
 
 
 def exit_code(report: Report, fail_on: str) -> int:

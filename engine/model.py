@@ -151,6 +151,8 @@ class ScanManifest:
     duration_s: float | None = None
     #: live lifecycle dates read during collection, and notes on where the dataset was used
     lifecycle: dict[str, Any] | None = None
+    #: the explainer's model, usage (tokens, estimated cost) and fallback reason, when it ran
+    explain: dict[str, Any] | None = None
 
     @property
     def partial(self) -> bool:
@@ -174,6 +176,7 @@ class ScanManifest:
             "engine_version": self.engine_version,
             "duration_s": self.duration_s,
             "lifecycle": self.lifecycle,
+            "explain": self.explain,
         }
 
     @classmethod
@@ -194,6 +197,7 @@ class ScanManifest:
             engine_version=data.get("engine_version", ""),
             duration_s=data.get("duration_s"),
             lifecycle=data.get("lifecycle"),
+            explain=data.get("explain"),
         )
 
 

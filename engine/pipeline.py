@@ -1,15 +1,18 @@
 """The whole pipeline in one screen; the one path the CLI and the Lambda handlers call.
 
-    source.load() -> Resource -> evaluate() -> Finding -> rank() -> suppress -> Report
+    source.load() -> Resource -> evaluate() -> Finding -> rank() -> suppress -> explain() -> Report
 
-No stage reaches back to an earlier one. The store (history) and the model explainer slot in
-after ranking without changing this shape.
+No stage reaches back to an earlier one. The model explainer only reorders and explains the
+ranked findings; when it is off or fails, the deterministic ranking stands and the report says
+why.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from engine.clock import iso
 from engine.evaluator import evaluate
@@ -19,6 +22,9 @@ from engine.report import Report
 from engine.rules import RuleSet
 from engine.sources import Progress, Source
 from engine.suppressions import Suppression, apply_suppressions
+
+if TYPE_CHECKING:
+    from engine.explain import ExplainConfig
 
 #: warn when the shipped end-of-life dataset is older than this many days
 EOL_MAX_AGE_DAYS = 180
@@ -31,6 +37,8 @@ class CheckOptions:
     suppressions: list[Suppression] = field(default_factory=list)
     record_others: bool = False  # keep passes too (JUnit lists every evaluation)
     eol_max_age_days: int = EOL_MAX_AGE_DAYS
+    explain: ExplainConfig | None = None  # Bedrock ranks and explains when set
+    bedrock_client: Callable[[], Any] | None = None
 
 
 def check(
@@ -51,13 +59,29 @@ def check(
     tags = {r.resource_id: r.tags for r in resources}
     findings, notes = apply_suppressions(findings, options.suppressions, tags, now)
     notes += _lifecycle_notes(manifest.lifecycle, now, options.eol_max_age_days)
-    manifest = replace(manifest, evaluation=evaluation.summary())
+    ranked_by, summary, usage = "rules", None, None
+    if options.explain is not None:
+        from engine.explain import explain
+
+        if progress:
+            progress(f"asking {options.explain.model_id} to rank and explain ...")
+        result = explain(findings, options.explain, now=now, client_factory=options.bedrock_client)
+        findings, ranked_by, summary = result.findings, result.ranked_by, result.summary
+        notes += list(result.notes)
+        usage = {
+            "model_id": options.explain.model_id,
+            "ranked_by": result.ranked_by,
+            "fallback_reason": result.fallback_reason,
+            **result.usage.to_dict(),
+        }
+    manifest = replace(manifest, evaluation=evaluation.summary(), explain=usage)
     return Report(
         manifest=manifest,
         findings=findings,
         now=iso(now) or "",
-        ranked_by="rules",
+        ranked_by=ranked_by,
         notes=notes,
+        summary=summary,
         others=evaluation.others,
     )
 

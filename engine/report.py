@@ -55,4 +55,10 @@ class Report:
         return round(sum(f.estimated_monthly_cost_usd or 0.0 for f in self.failures), 2)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"scan": self.manifest.to_dict(), "findings": [f.to_dict() for f in self.findings]}
+        return {
+            "scan": self.manifest.to_dict(),
+            "ranked_by": self.ranked_by,
+            "summary": self.summary,
+            "notes": list(self.notes),
+            "findings": [f.to_dict() for f in self.findings],
+        }

@@ -53,6 +53,7 @@ class AwsSource:
     accounts: AccountOptions | None = None
     max_workers: int = 8
     per_service: int = 2
+    backup_coverage: bool = True
 
     def load(self, now: datetime, progress: Progress | None) -> tuple[list[Resource], ScanManifest]:
         from botocore.exceptions import BotoCoreError
@@ -74,6 +75,7 @@ class AwsSource:
             accounts=targets,
             max_workers=self.max_workers,
             per_service=self.per_service,
+            backup_coverage=self.backup_coverage,
         )
         return result.resources, result.manifest
 

@@ -40,6 +40,7 @@ def render_text(report: Report) -> str:
     lines: list[str] = []
     lines += _header(report)
     lines += _summary(report)
+    lines += _executive_summary(report)
     lines += _collection_errors(report)
     lines += _findings(report)
     return "\n".join(lines).rstrip() + "\n"
@@ -92,6 +93,18 @@ def _summary(report: Report) -> list[str]:
     status = "PARTIAL: some calls failed, see below" if report.manifest.partial else "complete"
     lines += [f"  Scan: {status}", ""]
     return lines
+
+
+def _executive_summary(report: Report) -> list[str]:
+    if not report.summary:
+        return []
+    lines = [
+        f"EXECUTIVE SUMMARY (written by {report.ranked_by}; the findings and evidence below are"
+        " the rules engine's)"
+    ]
+    for paragraph in report.summary.splitlines():
+        lines += _wrap(paragraph, "  ") if paragraph.strip() else [""]
+    return [*lines, ""]
 
 
 def _collection_errors(report: Report) -> list[str]:

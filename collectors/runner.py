@@ -25,9 +25,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 import engine
 from collectors import load_all
 from collectors.accounts import AccountTarget, assumed_session
+from collectors.backup_coverage import RESOURCE_TYPE as BACKUP_COVERAGE
+from collectors.backup_coverage import fetch_backup_coverage
 from collectors.base import Api, Collector, ScanContext, describe_error
 from collectors.lifecycle_live import LiveLifecycle, fetch_live_lifecycle
 from collectors.session import ApiCallCounter, client_factory
+from engine.backup_join import BACKUP_TYPES, join_backup
 from engine.clock import Clock, iso
 from engine.errors import EngineError
 from engine.model import CollectionError, Resource, ScanManifest, count_resources
@@ -119,6 +122,7 @@ def collect(
     accounts: Sequence[AccountTarget] = (),
     max_workers: int = DEFAULT_WORKERS,
     per_service: int = DEFAULT_PER_SERVICE,
+    backup_coverage: bool = True,
 ) -> CollectResult:
     """Collect every registered resource type in every target account and region."""
     started = clock()
@@ -150,6 +154,18 @@ def collect(
         progress=progress,
     )
 
+    # AWS Backup coverage: its own stage once every collector has run (one straight line)
+    if backup_coverage and BACKUP_TYPES.intersection(types):
+        counter.working_on(BACKUP_COVERAGE)
+        try:
+            coverage = {
+                (api.account_id, region): fetch_backup_coverage(api, region)
+                for api in apis
+                for region in api.regions
+            }
+        finally:
+            counter.working_on(None)
+        resources = join_backup(resources, coverage)
     lifecycle = LiveLifecycle()
     for api in apis:
         found = fetch_live_lifecycle(api, home, resources, started.date())

@@ -74,6 +74,7 @@ def test_two_accounts_through_assumed_roles() -> None:
             base,
             ["us-east-1", "eu-west-1"],
             clock=fixed_clock(NOW),
+            backup_coverage=False,
             resource_types=EC2,
             accounts=targets,
         )
@@ -105,7 +106,12 @@ def test_account_that_cannot_be_assumed_is_recorded_and_others_reported() -> Non
             ["123456789012", OTHER], "arn:aws:iam::{account_id}:role/Reader", None
         )
         result = collect(
-            base, ["us-east-1"], clock=fixed_clock(NOW), resource_types=EC2, accounts=targets
+            base,
+            ["us-east-1"],
+            clock=fixed_clock(NOW),
+            backup_coverage=False,
+            resource_types=EC2,
+            accounts=targets,
         )
     assert [r.name for r in result.resources] == ["home-1"]
     assert result.manifest.partial
@@ -163,10 +169,24 @@ def test_concurrency_is_bounded_per_service_and_overall() -> None:
             make_instances(base, region, [f"i-{region}"])
         base.events.register("before-call.ec2.DescribeInstances", enter)
         base.events.register("after-call.ec2.DescribeInstances", leave)
-        wide = collect(base, regions, clock=fixed_clock(NOW), resource_types=EC2, max_workers=8)
+        wide = collect(
+            base,
+            regions,
+            clock=fixed_clock(NOW),
+            backup_coverage=False,
+            resource_types=EC2,
+            max_workers=8,
+        )
         assert peak["all"] > 1, "regions are collected concurrently"
         peak.clear()
-        narrow = collect(base, regions, clock=fixed_clock(NOW), resource_types=EC2, max_workers=1)
+        narrow = collect(
+            base,
+            regions,
+            clock=fixed_clock(NOW),
+            backup_coverage=False,
+            resource_types=EC2,
+            max_workers=1,
+        )
         assert peak["all"] == 1
     assert [r.resource_id for r in wide.resources] == [r.resource_id for r in narrow.resources]
 
@@ -245,7 +265,11 @@ def test_throttling_past_the_retry_budget_is_recorded(monkeypatch: pytest.Monkey
         make_instances(base, "eu-west-1", ["stormy"])
         base.events.register_first("before-send.ec2", storm)
         result = collect(
-            base, ["us-east-1", "eu-west-1"], clock=fixed_clock(NOW), resource_types=EC2
+            base,
+            ["us-east-1", "eu-west-1"],
+            clock=fixed_clock(NOW),
+            backup_coverage=False,
+            resource_types=EC2,
         )
     assert len(attempts) == MAX_ATTEMPTS, "retried up to the bound, then given up"
     assert [r.name for r in result.resources] == ["calm"]

@@ -2,9 +2,9 @@
 
 Run from the repository root: ``python bench/benchmark.py [--resources N] [--runs K] [--json]``.
 
-- Inventory: N resources from a seeded ``random.Random`` (60% ``aws.ec2.instance``, 40%
-  ``aws.s3.bucket``) with every attribute of their schema fragments (100 are validated); states
-  and dates make every shipped rule pass and fail. An evaluation is one (rule, resource) pair.
+- Inventory: N resources cloned from the simulated account (every resource type, both sides
+  of every shipped rule; ``bench/synthetic.py``), with seeded ids, accounts and regions; 100
+  are validated against the schema. An evaluation is one (rule, resource) pair.
 - Each of K runs times, back to back in rotating order: ours, ``evaluate()``; the baseline
   ``jmespath.search(source, doc, options)`` (jmespath caches parsed expressions: a lookup, not
   a parse); ``jmespath.compile`` once, then ``.search(doc, options)``. Baseline docs
@@ -34,14 +34,13 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import jmespath
 
-from engine.clock import iso
 from engine.evaluator import Evaluation, evaluate
 from engine.functions import FunctionContext, make_functions
 from engine.model import Finding, Resource, ScanManifest, count_resources
@@ -51,105 +50,56 @@ from engine.reports import load_all, render
 from engine.rules import RuleSet, load_rules
 from engine.schema import validator
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import synthetic
+
 NOW, SEED, STAMP = datetime(2026, 6, 1, tzinfo=UTC), 20261125, "2026-06-01T00:00:00Z"
-ACCOUNTS = ("111111111111", "222222222222", "333333333333")
-REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2")
-EC2_STATES = ("running", "stopped", "stopping", "pending", "shutting-down", "terminated")
-TYPES = ("t3.micro", "t3.large", "m5.large", "m6g.xlarge", "c5.2xlarge", "r6i.4xlarge")
-PLATFORMS = ("Linux/UNIX", "Linux/UNIX", "Linux/UNIX", "windows", "Red Hat Enterprise Linux")
-PAB = ("block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets")
 WHATS = ("evaluate", "pipeline", "baseline_search", "baseline_compiled")
-Job = tuple[str, Any, list[dict[str, Any]]]  # condition source, compiled, docs
-
-
-def _ec2(rng: random.Random, i: int, account: str, region: str) -> Resource:
-    state = rng.choices(EC2_STATES, (52, 35, 2, 2, 2, 7))[0]
-    launched = NOW - timedelta(seconds=rng.randint(3600, 3 * 365 * 86400))
-    reason = code = stopped_at = None
-    if state in ("stopped", "stopping", "terminated"):
-        # Half within the rule's 30 allowed days (boundary included), the rest up to two years.
-        days = rng.randint(0, 30) if rng.random() < 0.45 else rng.randint(31, 720)
-        stop = NOW - timedelta(days=days, seconds=rng.randint(0, 86399))
-        launched = stop - timedelta(seconds=rng.randint(600, 400 * 86400))
-        code = "Client.UserInitiatedShutdown"
-        reason = f"User initiated ({stop:%Y-%m-%d %H:%M:%S} GMT)"  # as AWS writes it
-        if state != "terminated" and rng.random() < 0.1:  # a stop time nobody can tell
-            reason = rng.choice(("User initiated", None))
-        elif state != "terminated":  # the collector parses it for stopped and stopping only
-            stopped_at = iso(stop)
-    gone, iid, name = state == "terminated", f"i-{i:017x}", f"app-{i}"
-    tags = {"Name": name, "env": rng.choice(("prod", "dev")), "team": f"t{rng.randint(1, 9)}"}
-    attributes = {
-        "instance_id": iid,
-        "instance_type": rng.choice(TYPES),
-        "platform": rng.choice(PLATFORMS),
-        "architecture": rng.choice(("x86_64", "arm64")),
-        "vpc_id": None if gone else f"vpc-{rng.randint(1, 40):08x}",
-        "subnet_id": None if gone else f"subnet-{rng.randint(1, 400):08x}",
-        "availability_zone": region + rng.choice("abc"),
-        "launch_time": iso(launched),
-        "image_id": f"ami-{rng.randint(1, 300):017x}",
-        "lifecycle": "spot" if rng.random() < 0.1 else "on-demand",
-        "state_transition_reason": reason,
-        "state_reason_code": code,
-        "stopped_at": stopped_at,
-    }
-    created = iso(launched - timedelta(days=rng.randint(0, 400)))
-    head = (f"arn:aws:ec2:{region}:{account}:instance/{iid}", "aws.ec2.instance", account, region)
-    return Resource(*head, name, state, created, tags, attributes, STAMP, "bench")
-
-
-def _s3(rng: random.Random, i: int, account: str, region: str) -> Resource:
-    name = f"bench-{account[-4:]}-{i:07d}"
-    versioning = rng.choices(("Enabled", "Suspended", "Disabled"), (80, 7, 13))[0]
-    rule_count = 0 if rng.random() < 0.18 else rng.randint(1, 6)
-    enabled = rng.randint(1, rule_count) if rule_count else 0
-    if rule_count and rng.random() < 0.09:  # rules present, all of them disabled
-        enabled = 0
-    algorithm = rng.choices(("AES256", "aws:kms", "aws:kms:dsse", None), (60, 25, 3, 12))[0]
-    kms, configured = (algorithm or "").startswith("aws:kms"), rng.random() < 0.85
-    attributes = {
-        "bucket_name": name,
-        "versioning": versioning,
-        "mfa_delete": versioning == "Enabled" and rng.random() < 0.05,
-        "lifecycle_rule_count": rule_count,
-        "lifecycle_enabled_rule_count": enabled,
-        "encryption_algorithm": algorithm,
-        "kms_key_id": f"arn:aws:kms:{region}:{account}:key/{i:08d}" if kms else None,
-        "bucket_key_enabled": kms and rng.random() < 0.5,
-        "public_access_block": {f: configured and rng.random() < 0.95 for f in PAB},
-        "public_access_block_configured": configured,
-        "unreadable": {},  # every call succeeded: error outcomes are not what this measures
-    }
-    tags = {"env": rng.choice(("prod", "dev"))} if rng.random() < 0.7 else {}
-    created = iso(NOW - timedelta(seconds=rng.randint(86400, 10 * 365 * 86400)))
-    head = (f"arn:aws:s3:::{name}", "aws.s3.bucket", account, region)
-    return Resource(*head, name, None, created, tags, attributes, STAMP, "bench")
+# condition source, where source (or None), compiled condition, compiled where, docs
+Job = tuple[str, str | None, Any, Any, list[dict[str, Any]]]
 
 
 def generate(n: int, seed: int = SEED) -> list[Resource]:
-    """N resources, 3 in 5 EC2 instances (by index), the same for the same seed."""
-    rng = random.Random(seed)
-    make = [_ec2, _ec2, _ec2, _s3, _s3]
-    return [make[i % 5](rng, i, rng.choice(ACCOUNTS), rng.choice(REGIONS)) for i in range(n)]
+    """N resources cloned from the simulated account (see ``bench/synthetic.py``)."""
+    return synthetic.generate(n, seed, NOW)
 
 
 def baseline_jobs(rules: RuleSet, resources: list[Resource]) -> list[Job]:
     bases: dict[str, list[dict[str, Any]]] = {}
     for r in resources:
         bases.setdefault(r.resource_type, []).append(r.to_dict())
-    jobs = []
+    jobs: list[Job] = []
     for rule in rules.rules:
         docs = [{**doc, "params": rule.params} for doc in bases.get(rule.resource_type, [])]
-        jobs.append((rule.condition.source, jmespath.compile(rule.condition.source), docs))
+        where = rule.where.source if rule.where else None
+        jobs.append(
+            (
+                rule.condition.source,
+                where,
+                jmespath.compile(rule.condition.source),
+                jmespath.compile(where) if where else None,
+                docs,
+            )
+        )
     return jobs
 
 
 def run_baseline(jobs: list[Job], options: Any, compiled: bool) -> list[int]:
-    """Each rule's number of true conditions (its fails)."""
-    if compiled:
-        return [sum(parsed.search(d, options) is True for d in docs) for _, parsed, docs in jobs]
-    return [sum(jmespath.search(src, d, options) is True for d in docs) for src, _, docs in jobs]
+    """Each rule's fails: ``where`` (when the rule has one) and then the condition, as a user
+    would write the two lines with the library."""
+    counts = []
+    for src, where_src, parsed, where, docs in jobs:
+        if compiled:
+            applies = [d for d in docs if where is None or where.search(d, options) is True]
+            counts.append(sum(parsed.search(d, options) is True for d in applies))
+        else:
+            applies = [
+                d
+                for d in docs
+                if where_src is None or jmespath.search(where_src, d, options) is True
+            ]
+            counts.append(sum(jmespath.search(src, d, options) is True for d in applies))
+    return counts
 
 
 def report_for(resources: list[Resource], evaluation: Evaluation, ranked: list[Finding]) -> Report:

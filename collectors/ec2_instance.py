@@ -3,7 +3,8 @@
 First stage of the pipeline (collect). ``fetch`` pages through DescribeInstances in one region
 and yields every instance as boto3 returns it (terminated ones included, with their state);
 ``normalise`` is pure and copies an allow-list of fields into snake_case attributes, so user
-data and anything else secret never reaches a ``Resource``.
+data and anything else secret never reaches a ``Resource``. DescribeInstances does not return
+UserData at all, and this collector never calls DescribeInstanceAttribute, which would.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from collectors.base import Api, Collector, ScanContext, register, tags_to_dict, to_iso
+from collectors.secrets import redact_tags
 from engine.clock import iso
 from engine.model import Resource
 
@@ -44,7 +46,7 @@ class Ec2InstanceCollector(Collector):
     @staticmethod
     def normalise(raw: dict[str, Any], ctx: ScanContext) -> Resource:
         instance_id = raw["InstanceId"]
-        tags = tags_to_dict(raw.get("Tags"))
+        tags = redact_tags(tags_to_dict(raw.get("Tags")))
         state = (raw.get("State") or {}).get("Name")
         reason = raw.get("StateTransitionReason") or None
         attributes: dict[str, Any] = {
@@ -61,6 +63,11 @@ class Ec2InstanceCollector(Collector):
             "state_transition_reason": reason,
             "state_reason_code": (raw.get("StateReason") or {}).get("Code") or None,
             "stopped_at": stopped_at(reason) if state in _STOPPED_STATES else None,
+            "attached_volume_ids": attached_volume_ids(raw),
+            "iam_instance_profile_arn": (raw.get("IamInstanceProfile") or {}).get("Arn"),
+            "imds_v2_required": _imds_v2_required(raw.get("MetadataOptions")),
+            # filled by the backup coverage stage after collection; None means "not joined yet"
+            "backup": None,
         }
         return Resource(
             resource_id=(
@@ -104,6 +111,33 @@ def stopped_at(reason: str | None) -> str | None:
     except ValueError:
         return None
     return iso(moment)
+
+
+def attached_volume_ids(raw: dict[str, Any]) -> list[str]:
+    """EBS volume ids from ``BlockDeviceMappings``, in device order (instance store has none).
+
+    >>> attached_volume_ids({"BlockDeviceMappings": [
+    ...     {"DeviceName": "/dev/xvda", "Ebs": {"VolumeId": "vol-1"}},
+    ...     {"DeviceName": "/dev/sdb", "VirtualName": "ephemeral0"}]})
+    ['vol-1']
+    """
+    ids: list[str] = []
+    for mapping in raw.get("BlockDeviceMappings") or []:
+        volume_id = (mapping.get("Ebs") or {}).get("VolumeId")
+        if volume_id:
+            ids.append(str(volume_id))
+    return ids
+
+
+def _imds_v2_required(options: dict[str, Any] | None) -> bool | None:
+    # HttpTokens "required" means IMDSv2 only; "optional" also answers IMDSv1 requests.
+    # DescribeInstances always returns MetadataOptions; a recorded item without it is unknown
+    # (None), not "optional".
+    # https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_InstanceMetadataOptionsResponse.html
+    # (read 2026-11-25)
+    if not options or options.get("HttpTokens") is None:
+        return None
+    return options.get("HttpTokens") == "required"
 
 
 def _platform(raw: dict[str, Any]) -> str:

@@ -37,6 +37,7 @@ from collectors.base import (
     tags_to_dict,
     to_iso,
 )
+from collectors.secrets import redact_tags
 from engine.model import Resource
 
 AWS_ERRORS = (ClientError, BotoCoreError)
@@ -208,7 +209,7 @@ class S3BucketCollector(Collector):
                 attributes |= dict.fromkeys(fields)
                 unreadable |= dict.fromkeys(fields or ("tags",), failed[setting])
         attributes["unreadable"] = dict(sorted(unreadable.items()))
-        tags = {} if "tags" in failed else tags_to_dict(raw.get("TagSet"))
+        tags = {} if "tags" in failed else redact_tags(tags_to_dict(raw.get("TagSet")))
         return Resource(
             resource_id=f"arn:{ctx.partition}:s3:::{name}",
             resource_type=S3BucketCollector.resource_type,

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import jsonschema
 import pytest
 from freezegun import freeze_time
 from moto import mock_aws
@@ -16,12 +15,12 @@ from moto import mock_aws
 from collectors.base import REGISTRY, Api, ScanContext
 from collectors.ec2_instance import Ec2InstanceCollector, stopped_at
 from engine.model import CollectionError
+from tests.support.collectors import validate_resource
 
 ROOT = Path(__file__).resolve().parents[1]
 ITEMS: list[dict[str, Any]] = json.loads(
     (ROOT / "tests/fixtures/api/ec2_describe_instances.json").read_text()
 )["items"]
-SCHEMA = json.loads((ROOT / "engine/schemas/types/aws.ec2.instance.json").read_text())
 CTX = ScanContext("123456789012", "us-east-1", "scan-test", "2026-11-25T09:00:00Z")
 ATTRIBUTES = [
     "instance_id",
@@ -37,6 +36,10 @@ ATTRIBUTES = [
     "state_transition_reason",
     "state_reason_code",
     "stopped_at",
+    "attached_volume_ids",
+    "iam_instance_profile_arn",
+    "imds_v2_required",
+    "backup",
 ]
 
 
@@ -77,6 +80,10 @@ def test_running_instance_identity_tags_and_attributes() -> None:
         "state_transition_reason": None,
         "state_reason_code": None,
         "stopped_at": None,
+        "attached_volume_ids": ["vol-0f00000000000a001", "vol-0f00000000000a002"],
+        "iam_instance_profile_arn": "arn:aws:iam::123456789012:instance-profile/web",
+        "imds_v2_required": True,
+        "backup": None,
     }
 
 
@@ -177,9 +184,42 @@ def test_partition_comes_from_the_context() -> None:
 
 @pytest.mark.parametrize("item", ITEMS, ids=[item["InstanceId"] for item in ITEMS])
 def test_attributes_match_the_type_schema(item: dict[str, Any]) -> None:
-    attributes = Ec2InstanceCollector.normalise(item, CTX).attributes
-    jsonschema.Draft202012Validator(SCHEMA).validate(attributes)
-    assert sorted(attributes) == sorted(ATTRIBUTES) == sorted(SCHEMA["required"])
+    resource = Ec2InstanceCollector.normalise(item, CTX)
+    # against the composed Resource schema, which holds the shared backup_coverage definition
+    validate_resource(resource)
+    assert sorted(resource.attributes) == sorted(ATTRIBUTES)
+
+
+def test_instance_without_profile_or_metadata_options() -> None:
+    attributes = normalise("i-0a1b2c3d4e5f60002").attributes
+    assert attributes["iam_instance_profile_arn"] is None
+    assert attributes["imds_v2_required"] is None  # not reported: unknown, not "optional"
+    assert attributes["attached_volume_ids"] == ["vol-0f00000000000b001"]
+    assert attributes["backup"] is None
+
+
+def test_imds_optional_is_not_required() -> None:
+    item = dict(by_id("i-0a1b2c3d4e5f60002"), MetadataOptions={"HttpTokens": "optional"})
+    assert Ec2InstanceCollector.normalise(item, CTX).attributes["imds_v2_required"] is False
+
+
+def test_instance_store_instance_has_no_attached_volumes() -> None:
+    assert normalise("i-0a1b2c3d4e5f60006").attributes["attached_volume_ids"] == []
+    assert normalise("i-0a1b2c3d4e5f60005").attributes["attached_volume_ids"] == []
+
+
+def test_secret_looking_tags_are_redacted_and_the_name_with_them() -> None:
+    item = dict(
+        by_id("i-0a1b2c3d4e5f60001"),
+        Tags=[
+            {"Key": "Name", "Value": "password=letmein"},
+            {"Key": "ApiKey", "Value": "abc123"},
+            {"Key": "Environment", "Value": "prod"},
+        ],
+    )
+    resource = Ec2InstanceCollector.normalise(item, CTX)
+    assert resource.tags == {"Name": "[redacted]", "ApiKey": "[redacted]", "Environment": "prod"}
+    assert "letmein" not in json.dumps(resource.to_dict())
 
 
 # --- fetch, against moto ------------------------------------------------------------------
@@ -200,8 +240,15 @@ def test_fetch_yields_every_instance_of_the_region_with_backdated_stop() -> None
     with mock_aws():
         ec2 = boto3.client("ec2", region_name="eu-west-1")
         image = ec2.register_image(Name="test-base")["ImageId"]
+        profile = boto3.client("iam").create_instance_profile(InstanceProfileName="app")
         with freeze_time(now - timedelta(days=100)):
-            first = ec2.run_instances(ImageId=image, MinCount=2, MaxCount=2)["Instances"]
+            first = ec2.run_instances(
+                ImageId=image,
+                MinCount=2,
+                MaxCount=2,
+                MetadataOptions={"HttpTokens": "required"},
+                IamInstanceProfile={"Arn": profile["InstanceProfile"]["Arn"]},
+            )["Instances"]
         second = ec2.run_instances(
             ImageId=image,
             MinCount=1,
@@ -211,6 +258,10 @@ def test_fetch_yields_every_instance_of_the_region_with_backdated_stop() -> None
                 {"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "other"}]}
             ],
         )["Instances"]
+        extra = ec2.create_volume(
+            AvailabilityZone=second[0]["Placement"]["AvailabilityZone"], Size=10
+        )["VolumeId"]
+        ec2.attach_volume(VolumeId=extra, InstanceId=second[0]["InstanceId"], Device="/dev/sdf")
         with freeze_time(now - timedelta(days=45)):
             ec2.stop_instances(InstanceIds=[first[0]["InstanceId"]])
         # another region's instance is not this region's business
@@ -234,5 +285,13 @@ def test_fetch_yields_every_instance_of_the_region_with_backdated_stop() -> None
     assert stopped.created_at == "2026-08-17T09:00:00Z"
     assert resources[second[0]["InstanceId"]].name == "other"
     assert resources[second[0]["InstanceId"]].attributes["instance_type"] == "t3.small"
+    assert stopped.attributes["imds_v2_required"] is True
+    assert stopped.attributes["iam_instance_profile_arn"] == profile["InstanceProfile"]["Arn"]
+    other = resources[second[0]["InstanceId"]].attributes
+    assert other["imds_v2_required"] is False  # moto's default is "optional", as AWS's often is
+    assert other["iam_instance_profile_arn"] is None
+    # the root volume moto creates at launch, plus one attached afterwards
+    assert other["attached_volume_ids"][-1] == extra
+    assert len(other["attached_volume_ids"]) == 2
     for resource in resources.values():
-        jsonschema.Draft202012Validator(SCHEMA).validate(resource.attributes)
+        validate_resource(resource)

@@ -53,7 +53,7 @@ from engine.schema import validator
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synthetic
 
-NOW, SEED, STAMP = datetime(2026, 6, 1, tzinfo=UTC), 20261125, "2026-06-01T00:00:00Z"
+NOW, SEED, STAMP = datetime(2026, 11, 25, tzinfo=UTC), 20261125, "2026-11-25T00:00:00Z"
 WHATS = ("evaluate", "pipeline", "baseline_search", "baseline_compiled")
 # condition source, where source (or None), compiled condition, compiled where, docs
 Job = tuple[str, str | None, Any, Any, list[dict[str, Any]]]

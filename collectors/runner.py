@@ -154,8 +154,12 @@ def collect(
         progress=progress,
     )
 
-    # AWS Backup coverage: its own stage once every collector has run (one straight line)
-    if backup_coverage and BACKUP_TYPES.intersection(types):
+    # AWS Backup coverage: its own stage once every collector has run (one straight line).
+    # When it is switched off, every covered type says so (unreadable.backup), so backup rules
+    # report an error naming the cause instead of a pass or a bare null.
+    if not backup_coverage:
+        resources = join_backup(resources, {})
+    elif BACKUP_TYPES.intersection(types):
         counter.working_on(BACKUP_COVERAGE)
         try:
             coverage = {

@@ -14,6 +14,7 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -54,9 +55,32 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="collect (or read) an inventory, evaluate rules, report")
     _source_options(check)
     _rule_options(check)
-    check.add_argument("--format", default="text", help="output format: text (default) or json")
     check.add_argument(
-        "--output", "-o", default="-", help="write the report here (default: stdout)"
+        "--format",
+        action="append",
+        default=[],
+        help="text (default), json, email, html, sarif, junit, ocsf or asff; repeatable, paired"
+        " with --output by position",
+    )
+    check.add_argument(
+        "--output",
+        "-o",
+        action="append",
+        default=[],
+        help="where each --format goes ('-' for stdout, the default for a single format)",
+    )
+    check.add_argument(
+        "--report-url",
+        help="where the full report can be read, for the email (default: the --format html file)",
+    )
+    notify = check.add_argument_group("notification (optional)")
+    notify.add_argument("--notify", choices=("sns",), help="send the summary email through SNS")
+    notify.add_argument("--topic-arn", help="the SNS topic for --notify sns")
+    notify.add_argument(
+        "--notify-when",
+        choices=("always", "on_findings", "on_new_or_critical"),
+        default="on_findings",
+        help="when to send (default: on_findings)",
     )
     explain = check.add_argument_group("ranking and explanation by Amazon Bedrock (optional)")
     explain.add_argument(
@@ -114,6 +138,14 @@ def _source_options(p: argparse.ArgumentParser, allow_inventory: bool = True) ->
     )
     if allow_inventory:
         group.add_argument("--inventory", metavar="FILE", help="evaluate a snapshot file, no AWS")
+    p.add_argument(
+        "--simulated-fix",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="with --simulated: change the account, e.g. scratch-bucket-versioning, to see a"
+        " finding resolved on the next run",
+    )
     p.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
     p.add_argument(
         "--region",
@@ -196,6 +228,16 @@ def _rule_options(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="YAML list of accepted risks {rule, resource|tags, reason, expires}",
     )
+    history = p.add_mutually_exclusive_group()
+    history.add_argument(
+        "--history",
+        metavar="PATH",
+        help="history store: a SQLite file, or dynamodb:TABLE (default: a SQLite file under"
+        " $XDG_STATE_HOME/aws-inventory-engine/, one for --simulated apart)",
+    )
+    history.add_argument(
+        "--no-history", action="store_true", help="a pure dry run: no new/open/resolved"
+    )
     p.add_argument(
         "--eol-max-age-days",
         type=int,
@@ -272,13 +314,15 @@ def _source(args: argparse.Namespace) -> Any:
     from engine.sources import AccountOptions, AwsSource, SimulatedSource, SnapshotSource
 
     types = args.resource_type or None
+    if args.simulated_fix and not args.simulated:
+        raise UsageError("--simulated-fix needs --simulated")
     if args.simulated:
         if args.profile or args.region or args.account or args.accounts_file or args.organization:
             raise UsageError(
                 "--simulated uses its own account: --profile, --region and account options"
                 " do not apply"
             )
-        return SimulatedSource(resource_types=types)
+        return SimulatedSource(resource_types=types, fixes=tuple(args.simulated_fix))
     if getattr(args, "inventory", None):
         return SnapshotSource(Path(args.inventory))
     accounts = AccountOptions(
@@ -319,10 +363,12 @@ def _check(args: argparse.Namespace) -> int:
     from engine.suppressions import load_suppressions
 
     load_all()
-    if args.format not in FORMATS:
-        raise UsageError(
-            f"--format: unknown format {args.format!r} (known: {', '.join(FORMATS.keys())})"
-        )
+    pairs = _outputs(args.format, args.output)
+    for fmt, _ in pairs:
+        if fmt not in FORMATS:
+            known = ", ".join(FORMATS.keys())
+            raise UsageError(f"--format: unknown format {fmt!r} (known: {known})")
+    notifier = _notifier(args)
     rules = _load_rules(args)
     explain_config, bedrock_client = _explain_options(args)
     options = CheckOptions(
@@ -330,10 +376,95 @@ def _check(args: argparse.Namespace) -> int:
         eol_max_age_days=args.eol_max_age_days,
         explain=explain_config,
         bedrock_client=bedrock_client,
+        record_others=any(fmt == "junit" for fmt, _ in pairs),
     )
-    report = check(_source(args), rules, _now(args), progress=_progress(), options=options)
-    write_output(args.output, render(args.format, report))
-    return exit_code(report, args.fail_on)
+    store = _store(args)
+    try:
+        report = check(
+            _source(args),
+            rules,
+            _now(args),
+            progress=_progress(),
+            options=replace(options, store=store),
+        )
+    finally:
+        if store is not None:
+            store.close()
+    location = args.report_url or next(
+        (str(Path(target).resolve()) for fmt, target in pairs if fmt == "html" and target != "-"),
+        None,
+    )
+    for fmt, target in pairs:
+        if fmt == "email":
+            from engine.reports.email import render_email
+
+            text = render_email(report, location).preview()
+        else:
+            text = render(fmt, report)
+        write_output(target, text)
+    code = exit_code(report, args.fail_on)
+    if notifier is not None:
+        result = notifier.notify(report, location)
+        print(f"engine: notify {result.channel}: {result.error or result.reason}", file=sys.stderr)
+        if result.failed:
+            code = EXIT_RUNTIME
+    return code
+
+
+def _store(args: argparse.Namespace) -> Any:
+    """The history store, or None with ``--no-history``."""
+    if args.no_history:
+        return None
+    from engine.store import default_history_path, open_store
+
+    target = args.history
+    if target is None and args.simulated:
+        # the simulated account keeps its own history, apart from real accounts'
+        target = str(default_history_path().with_name("history-simulated.sqlite"))
+    return open_store(target)
+
+
+def _outputs(formats: list[str], outputs: list[str]) -> list[tuple[str, str]]:
+    """``--format`` and ``--output`` paired by position; one format may go to stdout."""
+    formats = formats or ["text"]
+    if not outputs:
+        if len(formats) > 1:
+            raise UsageError("several --format need one --output each (in the same order)")
+        outputs = ["-"]
+    if len(outputs) != len(formats):
+        raise UsageError(f"{len(formats)} --format but {len(outputs)} --output: pair them")
+    if outputs.count("-") > 1:
+        raise UsageError("only one --output may be '-' (stdout)")
+    return list(zip(formats, outputs, strict=True))
+
+
+def _notifier(args: argparse.Namespace) -> Any:
+    """The notifier asked for, built before the run so a bad topic ARN stops it early."""
+    if args.notify is None:
+        if args.topic_arn:
+            raise UsageError("--topic-arn needs --notify sns")
+        return None
+    if not args.topic_arn:
+        raise UsageError("--notify sns needs --topic-arn")
+    test_endpoint = os.environ.get("AWS_ENDPOINT_URL_SNS") or os.environ.get("AWS_ENDPOINT_URL")
+    if args.simulated and not test_endpoint:
+        raise UsageError(
+            "--simulated never reaches AWS, so --notify needs a test endpoint in"
+            " AWS_ENDPOINT_URL_SNS"
+        )
+    from engine.notify import NOTIFIERS
+    from engine.notify import load_all as load_notifiers
+
+    load_notifiers()
+    session = None
+    if args.simulated:  # the test endpoint, with throwaway credentials
+        import boto3
+
+        session = boto3.Session(
+            aws_access_key_id="simulated",
+            aws_secret_access_key="simulated",  # noqa: S106 - not a secret
+        )
+    return NOTIFIERS.get(args.notify)(args.topic_arn, when=args.notify_when, session=session)
 
 
 def _explain_options(args: argparse.Namespace) -> tuple[Any, Any]:
@@ -376,7 +507,7 @@ def _explain_options(args: argparse.Namespace) -> tuple[Any, Any]:
 
 def exit_code(report: Report, fail_on: str) -> int:
     """3 when anything could not be collected or evaluated, else 1 on findings, else 0."""
-    if report.manifest.partial or report.errors:
+    if report.manifest.partial or report.errors or report.problems:
         return EXIT_RUNTIME
     if fail_on != "none":
         threshold = SEVERITY_ORDER[fail_on]

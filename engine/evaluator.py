@@ -122,12 +122,17 @@ class Evaluator:
         """One rule on one resource document (the Resource dict plus ``params``)."""
         try:
             if rule.where is not None:
+                missing = _unusable(
+                    rule, resource, rule.where.attributes, "tags" in rule.where.top_fields
+                )
+                if missing:
+                    return _Outcome("error", error=missing)
                 applies = rule.where.parsed.search(doc, self.options)
                 if not isinstance(applies, bool):
                     return _Outcome("error", error=f"where yielded {_kind(applies)}, not a boolean")
                 if not applies:
                     return _Outcome("not_applicable")
-            missing = _unusable(rule, resource)
+            missing = _unusable(rule, resource, rule.attributes_read, rule.reads_tags)
             if missing:
                 return _Outcome("error", error=missing)
             result = rule.condition.parsed.search(doc, self.options)
@@ -238,17 +243,19 @@ def evaluate(
     )
 
 
-def _unusable(rule: Rule, resource: Resource) -> str | None:
+def _unusable(
+    rule: Rule, resource: Resource, reads: frozenset[str], reads_tags: bool
+) -> str | None:
     """Why the rule cannot judge this resource: attributes it reads are absent or unreadable."""
     attributes = resource.attributes
-    absent = sorted(a for a in rule.attributes_read if a not in attributes)
+    absent = sorted(a for a in reads if a not in attributes)
     if absent:
         return "the resource has no " + ", ".join(f"attributes.{a}" for a in absent)
     unreadable = attributes.get("unreadable")
     if not isinstance(unreadable, dict) or not unreadable:
         return None
-    failed = sorted(a for a in rule.attributes_read if a in unreadable)
-    if "tags" in unreadable and rule.reads_tags:
+    failed = sorted(a for a in reads if a in unreadable)
+    if "tags" in unreadable and reads_tags:
         failed.append("tags")
     if not failed:
         return None

@@ -1,10 +1,12 @@
 """The whole pipeline in one screen; the one path the CLI and the Lambda handlers call.
 
-    source.load() -> Resource -> evaluate() -> Finding -> rank() -> suppress -> explain() -> Report
+    source.load() -> Resource -> evaluate() -> Finding -> suppress -> history -> rank()
+        -> explain() -> store -> Report
 
-No stage reaches back to an earlier one. The model explainer only reorders and explains the
-ranked findings; when it is off or fails, the deterministic ranking stands and the report says
-why.
+No stage reaches back to an earlier one. History (new / open / resolved) compares with the
+latest scan of each account and region in the store; the model explainer only reorders and
+explains the ranked findings, and when it is off or fails the deterministic ranking stands and
+the report says why.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from engine.ranker import rank
 from engine.report import Report
 from engine.rules import RuleSet
 from engine.sources import Progress, Source
+from engine.store import Store, record_scan, track_history
 from engine.suppressions import Suppression, apply_suppressions
 
 if TYPE_CHECKING:
@@ -39,6 +42,7 @@ class CheckOptions:
     eol_max_age_days: int = EOL_MAX_AGE_DAYS
     explain: ExplainConfig | None = None  # Bedrock ranks and explains when set
     bedrock_client: Callable[[], Any] | None = None
+    store: Store | None = None  # history: None for a pure dry run
 
 
 def check(
@@ -55,10 +59,13 @@ def check(
         progress(f"evaluating {len(rules)} rules on {len(resources)} resources ...")
     live = live_table(manifest.lifecycle)
     evaluation = evaluate(resources, rules, now, options.record_others, live)
-    findings = rank(evaluation.findings)
+    manifest = replace(manifest, evaluation=evaluation.summary())
     tags = {r.resource_id: r.tags for r in resources}
-    findings, notes = apply_suppressions(findings, options.suppressions, tags, now)
+    findings, notes = apply_suppressions(evaluation.findings, options.suppressions, tags, now)
     notes += _lifecycle_notes(manifest.lifecycle, now, options.eol_max_age_days)
+    if options.store is not None:
+        findings = track_history(options.store, manifest, findings, now, resources)
+    findings = rank(findings)
     ranked_by, summary, usage = "rules", None, None
     if options.explain is not None:
         from engine.explain import explain
@@ -74,7 +81,12 @@ def check(
             "fallback_reason": result.fallback_reason,
             **result.usage.to_dict(),
         }
-    manifest = replace(manifest, evaluation=evaluation.summary(), explain=usage)
+    manifest = replace(manifest, explain=usage)
+    problems: list[str] = []
+    if options.store is not None:
+        written = record_scan(options.store, manifest, findings, resources)
+        if written.error is not None:
+            problems.append(str(written.error))
     return Report(
         manifest=manifest,
         findings=findings,
@@ -83,6 +95,8 @@ def check(
         notes=notes,
         summary=summary,
         others=evaluation.others,
+        rules=rules,
+        problems=problems,
     )
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.model import SEVERITIES, Finding, ScanManifest
+from engine.rules import RuleSet
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,10 @@ class Report:
     summary: str | None = None
     #: (rule id, resource id, "pass" | "not_applicable") when the pipeline recorded them
     others: list[tuple[str, str, str]] = field(default_factory=list)
+    #: the rules evaluated (for formats that describe them, e.g. SARIF); not serialised
+    rules: RuleSet | None = None
+    #: runtime failures after evaluation (e.g. history not stored): each makes the exit code 3
+    problems: list[str] = field(default_factory=list)
 
     @property
     def failures(self) -> list[Finding]:
@@ -35,7 +40,8 @@ class Report:
 
     @property
     def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.outcome == "error"]
+        """Evaluation errors of this scan (a resolved one is history, not a current error)."""
+        return [f for f in self.findings if f.outcome == "error" and f.status != "resolved"]
 
     def severity_counts(self) -> dict[str, int]:
         counts: dict[str, int] = dict.fromkeys(SEVERITIES, 0)
@@ -60,5 +66,6 @@ class Report:
             "ranked_by": self.ranked_by,
             "summary": self.summary,
             "notes": list(self.notes),
+            "problems": list(self.problems),
             "findings": [f.to_dict() for f in self.findings],
         }

@@ -117,9 +117,14 @@ class AccountOptions:
 
 @dataclass(frozen=True)
 class SimulatedSource:
-    """The built-in simulated account: moto in-process, isolated from any real credentials."""
+    """The built-in simulated account: moto in-process, isolated from any real credentials.
+
+    ``fixes`` names changes to the account (``simulator.known_fixes()``), so that a second run
+    shows a finding resolved.
+    """
 
     resource_types: Sequence[str] | None = None
+    fixes: Sequence[str] = ()
 
     def load(self, now: datetime, progress: Progress | None) -> tuple[list[Resource], ScanManifest]:
         from collectors.runner import collect
@@ -127,7 +132,7 @@ class SimulatedSource:
 
         if progress:
             progress("building the simulated account (moto, in-process) ...")
-        with simulated_account(now) as session:
+        with simulated_account(now, self.fixes) as session:
             result = collect(
                 session,
                 list(SIMULATED_REGIONS),

@@ -38,13 +38,18 @@ _PROD_DATABASES = {
     "NotResources": ["arn:aws:rds:*:*:db:*-replica"],
 }
 _TAGGED_DAILY = {"SelectionName": "tagged-daily", "Conditions": {"StringEquals": [_DAILY_TAG]}}
-# (ctx.made key of an ARN, without the region; ListProtectedResources ResourceType; age in days)
+# (ctx.made key of an ARN, without the region; ListProtectedResources ResourceType; age in days
+# in us-east-1, in eu-west-1). us-east-1's backups ran this morning; eu-west-1's daily jobs
+# have been failing for days, so both sides of the "no recent recovery point" rules show.
+FRESH = 0.25
 _RECOVERY_POINTS = (
-    ("rds:prod-orders-pg", "RDS", 1),
-    ("rds:prod-legacy-mysql", "RDS", 2),
-    ("rds-cluster:prod-aurora-mysql", "Aurora", 40),
-    ("rds:dev-scratch-pg", "RDS", 10),
+    ("rds:prod-orders-pg", "RDS", FRESH, 2),
+    ("rds:prod-legacy-mysql", "RDS", 2, 2),
+    ("rds-cluster:prod-aurora-mysql", "Aurora", FRESH, 40),
+    ("rds-cluster:prod-aurora-v1", "Aurora", 3, 3),
+    ("rds:dev-scratch-pg", "RDS", 10, 10),
 )
+_TAGGED_DAILY_AGE = {"us-east-1": FRESH}  # elsewhere: 3 days, a stale daily backup
 
 
 def describe() -> list[str]:
@@ -55,8 +60,9 @@ def describe() -> list[str]:
             "*-replica, and everything tagged Backup=daily",
             f"{region}: backup plan sim-weekly: the web instance, and anything tagged "
             "Backup=weekly",
-            f"{region}: recovery points 1-3 days old for covered resources, 40 days old for "
-            "prod-aurora-mysql, and an on-demand one for the uncovered dev-scratch-pg",
+            f"{region}: recovery points for covered resources ("
+            + ("6 hours old for the daily ones" if region == "us-east-1" else "2-40 days old")
+            + "), and an on-demand one for the uncovered dev-scratch-pg",
         ]
     return lines
 
@@ -94,14 +100,14 @@ def _build_region(ctx: BuildContext, store: BackupSelectionStore, region: str) -
         },
     )
     points = {
-        ctx.made[f"{key}-{region}"]: (kind, days)
-        for key, kind, days in _RECOVERY_POINTS
+        ctx.made[f"{key}-{region}"]: (kind, east if region == "us-east-1" else elsewhere)
+        for key, kind, east, elsewhere in _RECOVERY_POINTS
         if f"{key}-{region}" in ctx.made
     }
     if web_arn:
         points[web_arn] = ("EC2", 3)
     for arn, kind in _tagged_daily(ctx, region):
-        points.setdefault(arn, (kind, 1))
+        points.setdefault(arn, (kind, _TAGGED_DAILY_AGE.get(region, 3)))
     for arn, (kind, days) in sorted(points.items()):
         store.record_recovery_point(region, arn, kind, ctx.now - timedelta(days=days), VAULT)
 

@@ -15,6 +15,7 @@ from simulator.base import SIMULATED_REGIONS, BuildContext
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2.literals import InstanceTypeType
+    from mypy_boto3_ec2.type_defs import TagTypeDef
 
 ORDER = 10
 
@@ -26,11 +27,19 @@ class _Instance:
     environment: str
     launched_days_ago: int
     stopped_days_ago: int | None = None
+    backup_tag: str | None = None  # the Backup tag that AWS Backup plans select on
 
 
 _INSTANCES = (
     _Instance("web", "t3.micro", "prod", launched_days_ago=120),
-    _Instance("legacy-batch", "m5.large", "prod", launched_days_ago=400, stopped_days_ago=45),
+    _Instance(
+        "legacy-batch",
+        "m5.large",
+        "prod",
+        launched_days_ago=400,
+        stopped_days_ago=45,
+        backup_tag="daily",
+    ),
     _Instance("dev-sandbox", "t3.medium", "dev", launched_days_ago=200, stopped_days_ago=10),
 )
 
@@ -62,6 +71,12 @@ def _build_instances(ctx: BuildContext, region: str) -> None:
     now, freeze = ctx.now, ctx.freeze
     image_id = ec2.register_image(Name=f"sim-base-{region}", Architecture="x86_64")["ImageId"]
     for spec in _INSTANCES:
+        tags: list[TagTypeDef] = [
+            {"Key": "Name", "Value": f"{spec.name}-{region}"},
+            {"Key": "Environment", "Value": spec.environment},
+        ]
+        if spec.backup_tag:
+            tags.append({"Key": "Backup", "Value": spec.backup_tag})
         with freeze(now - timedelta(days=spec.launched_days_ago)):
             answer = ec2.run_instances(
                 ImageId=image_id,
@@ -71,10 +86,7 @@ def _build_instances(ctx: BuildContext, region: str) -> None:
                 TagSpecifications=[
                     {
                         "ResourceType": "instance",
-                        "Tags": [
-                            {"Key": "Name", "Value": f"{spec.name}-{region}"},
-                            {"Key": "Environment", "Value": spec.environment},
-                        ],
+                        "Tags": tags,
                     }
                 ],
             )

@@ -32,6 +32,8 @@ _CLUSTERS = (
     _Cluster("legacy-k8s", "1.24", 1100),
     _Cluster("apps", "1.31", 420, public_cidrs=("0.0.0.0/0",)),
     _Cluster("platform", "1.35", 200),
+    # a Kubernetes version newer than the shipped lifecycle data: an info finding
+    _Cluster("canary", "1.37", 3),
 )
 
 

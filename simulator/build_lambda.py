@@ -43,6 +43,7 @@ _FUNCTIONS = (
     _Function("orders-api", "python3.12", 30, note="supported"),
     _Function("invoice-render", "ruby3.3", 200, note="standard support ends 2027-03-31"),
     _Function("image-resizer", None, 60, note="container image, no runtime"),
+    _Function("edge-proto", "python3.15", 2, note="newer than the shipped lifecycle data"),
 )
 
 

@@ -49,6 +49,7 @@ class _Cluster:
     member_tags: dict[str, str] = field(default_factory=dict)
     encrypted: bool = False
     retention_days: int = 1
+    deletion_protection: bool = False
 
 
 _INSTANCES = (
@@ -62,6 +63,18 @@ _INSTANCES = (
         deletion_protection=True,
         encrypted=True,
         multi_az=True,
+        tags={"Environment": "prod"},
+    ),
+    # PostgreSQL 10 left RDS standard support in 2023 and never had paid extended support
+    _Db("reporting-pg10", "postgres", "10.21", "db.t3.medium", 2500, tags={"Environment": "dev"}),
+    # an engine the lifecycle data does not cover: an info finding, never "supported"
+    _Db(
+        "erp-oracle",
+        "oracle-ee",
+        "19.0.0.0.ru-2024-01.rur-2024-01.r1",
+        "db.m5.large",
+        800,
+        encrypted=True,
         tags={"Environment": "prod"},
     ),
     _Db(
@@ -85,6 +98,29 @@ _CLUSTERS = (
         tags={"Environment": "prod"},
         encrypted=True,
         retention_days=14,
+        deletion_protection=True,
+    ),
+    # Aurora MySQL 1 (MySQL 5.6) reached end of life in 2023, with no extended support
+    _Cluster(
+        "prod-aurora-v1",
+        "aurora-mysql",
+        "5.6.mysql_aurora.1.23.4",
+        2800,
+        ("prod-aurora-v1-1",),
+        tags={"Environment": "prod"},
+        encrypted=True,
+        retention_days=7,
+    ),
+    # a major version newer than the shipped lifecycle data
+    _Cluster(
+        "next-aurora-pg",
+        "aurora-postgresql",
+        "19.1",
+        5,
+        ("next-aurora-pg-1",),
+        tags={"Environment": "dev"},
+        encrypted=True,
+        retention_days=7,
     ),
     _Cluster(
         "analytics-aurora-pg",
@@ -161,6 +197,7 @@ def _build_cluster(ctx: BuildContext, rds: Any, region: str, cluster: _Cluster) 
             ManageMasterUserPassword=True,
             StorageEncrypted=cluster.encrypted,
             BackupRetentionPeriod=cluster.retention_days,
+            DeletionProtection=cluster.deletion_protection,
             Tags=_tags(cluster.tags),
         )
         ctx.made[f"rds-cluster:{cluster.identifier}-{region}"] = answer["DBCluster"]["DBClusterArn"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, cast
 
@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from mypy_boto3_s3.type_defs import ServerSideEncryptionByDefaultTypeDef
 
 ORDER = 20
+#: ``--simulated-fix`` names this module understands, and what each changes
+FIXES = {"scratch-bucket-versioning": "turn versioning on for the scratch bucket in us-east-1"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +69,9 @@ def describe() -> list[str]:
 
 
 def build(ctx: BuildContext) -> None:
-    for bucket in _BUCKETS:
-        _build_bucket(ctx, bucket)
+    for spec in _BUCKETS:
+        fixed = spec.purpose == "scratch" and "scratch-bucket-versioning" in ctx.fixes
+        _build_bucket(ctx, replace(spec, versioning=("Enabled",)) if fixed else spec)
 
 
 def _build_bucket(ctx: BuildContext, spec: _Bucket) -> None:

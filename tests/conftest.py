@@ -37,3 +37,11 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # moto otherwise seeds ~1,000 public AMIs and their snapshots per region (slow, and they
     # show up in describe_snapshots); tests register the images they need.
     monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_history(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Every test gets its own history folder: the default SQLite store lives under it."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))

@@ -14,7 +14,7 @@ from engine.cli import main
 from tests.support.fake_bedrock import answer, error_reply, fake_bedrock, tool_reply
 
 NOW = "2026-11-25T00:00:00Z"
-BASE = ["check", "--simulated", "--now", NOW, "--fail-on", "none"]
+BASE = ["check", "--simulated", "--now", NOW, "--fail-on", "none", "--no-history"]
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

@@ -378,7 +378,10 @@ def test_live_dates_win_and_the_difference_is_noted() -> None:
 
     live = {
         ("rds-mysql", "5.7"): LiveDates(
-            date(2024, 2, 29), date(2027, 2, 28), "rds:DescribeDBMajorEngineVersions", date(2026, 11, 25)
+            date(2024, 2, 29),
+            date(2027, 2, 28),
+            "rds:DescribeDBMajorEngineVersions",
+            date(2026, 11, 25),
         )
     }
     info = lookup("mysql", "5.7.44-rds.20240808", date(2026, 11, 25), live)
@@ -387,11 +390,33 @@ def test_live_dates_win_and_the_difference_is_noted() -> None:
     assert info.source == "rds:DescribeDBMajorEngineVersions"
     assert info.data_date == date(2026, 11, 25)
     assert info.note == "end_of_extended_support 2029-06-30 in the dataset, 2027-02-28 live"
-    same = lookup("mysql", "5.7.44", date(2026, 11, 25), {("rds-mysql", "5.7"): LiveDates(
-        date(2024, 2, 29), date(2029, 6, 30), "rds:DescribeDBMajorEngineVersions", date(2026, 11, 25))})
+    same = lookup(
+        "mysql",
+        "5.7.44",
+        date(2026, 11, 25),
+        {
+            ("rds-mysql", "5.7"): LiveDates(
+                date(2024, 2, 29),
+                date(2029, 6, 30),
+                "rds:DescribeDBMajorEngineVersions",
+                date(2026, 11, 25),
+            )
+        },
+    )
     assert same.note is None and same.phase == "extended_support"
-    unseen = lookup("eks", "1.99", date(2026, 11, 25), {("eks", "1.99"): LiveDates(
-        date(2027, 1, 1), date(2028, 1, 1), "eks:DescribeClusterVersions", date(2026, 11, 25))})
+    unseen = lookup(
+        "eks",
+        "1.99",
+        date(2026, 11, 25),
+        {
+            ("eks", "1.99"): LiveDates(
+                date(2027, 1, 1),
+                date(2028, 1, 1),
+                "eks:DescribeClusterVersions",
+                date(2026, 11, 25),
+            )
+        },
+    )
     assert unseen.phase == "supported"
     assert unseen.note == "not in the shipped dataset; dates from the live API"
 

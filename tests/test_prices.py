@@ -32,7 +32,9 @@ def test_shape_and_provenance() -> None:
 
 
 def test_price_function_unknown_key_and_table() -> None:
-    options = jmespath.Options(custom_functions=make_functions(FunctionContext(parse_timestamp("2026-01-01"))))
+    options = jmespath.Options(
+        custom_functions=make_functions(FunctionContext(parse_timestamp("2026-01-01")))
+    )
     assert jmespath.search("price('ebs_gb_month', 'gp9')", {}, options=options) is None
     assert jmespath.search("price('ebs_gb_month', t)", {"t": None}, options=options) is None
     with pytest.raises(ValueError, match="unknown price table"):

@@ -38,6 +38,35 @@ def moto_server() -> Iterator[str]:
         server.stop()
 
 
+@contextmanager
+def moto_server_process() -> Iterator[str]:
+    """moto's server in its own process: state that an in-process ``mock_aws`` (the simulated
+    account) cannot reset."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = free_port()
+    command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/moto-api/", timeout=2)  # noqa: S310 - loopback
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("moto server did not start") from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 def _denial(service: str) -> tuple[str, bytes]:
     if service == "s3":
         body = "<Error><Code>AccessDenied</Code><Message>Access Denied by an SCP</Message></Error>"

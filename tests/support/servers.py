@@ -49,13 +49,13 @@ def moto_server_process() -> Iterator[str]:
 
     port = free_port()
     command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
-                urllib.request.urlopen(f"{url}/moto-api/", timeout=2)  # noqa: S310 - loopback
+                urllib.request.urlopen(f"{url}/moto-api/", timeout=2)
                 break
             except OSError:
                 if time.monotonic() > deadline or process.poll() is not None:

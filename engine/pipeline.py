@@ -43,6 +43,7 @@ class CheckOptions:
     explain: ExplainConfig | None = None  # Bedrock ranks and explains when set
     bedrock_client: Callable[[], Any] | None = None
     store: Store | None = None  # history: None for a pure dry run
+    store_resources: bool = True  # False when the scan's parts already stored them
 
 
 def check(
@@ -84,7 +85,8 @@ def check(
     manifest = replace(manifest, explain=usage)
     problems: list[str] = []
     if options.store is not None:
-        written = record_scan(options.store, manifest, findings, resources)
+        stored = resources if options.store_resources else ()
+        written = record_scan(options.store, manifest, findings, stored)
         if written.error is not None:
             problems.append(str(written.error))
     return Report(

@@ -26,6 +26,17 @@ class Source(Protocol):
 
 
 @dataclass(frozen=True)
+class StaticSource:
+    """An inventory already in memory (a scheduled scan's stored parts, merged)."""
+
+    resources: list[Resource]
+    manifest: ScanManifest
+
+    def load(self, now: datetime, progress: Progress | None) -> tuple[list[Resource], ScanManifest]:
+        return self.resources, self.manifest
+
+
+@dataclass(frozen=True)
 class SnapshotSource:
     """A snapshot file written by ``engine collect``; no AWS at all."""
 

@@ -119,6 +119,10 @@ class Store(Protocol):
         """The most recent complete scan that covered (account, region), or None."""
         ...
 
+    def scan_manifest(self, scan_id: str) -> ScanManifest | None:
+        """The stored manifest of a scan (or of a scan part), or None."""
+        ...
+
     def scan_findings(self, scan_id: str) -> list[Finding]:
         """A scan's findings, sorted by (rule id, resource id); StoreError if no such scan."""
         ...

@@ -320,6 +320,10 @@ class DynamoStore:
                 return stored.manifest
         return None
 
+    def scan_manifest(self, scan_id: str) -> ScanManifest | None:
+        stored = self._manifest(scan_id)
+        return None if stored is None else stored.manifest
+
     def scan_findings(self, scan_id: str) -> list[Finding]:
         items = self._scan_items(scan_id, "finding")
         found = [decode_finding(item) for item in items]

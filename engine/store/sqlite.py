@@ -186,6 +186,10 @@ class SqliteStore:
         )
         return None if row is None else _load(ScanManifest, row[0], self.name)
 
+    def scan_manifest(self, scan_id: str) -> ScanManifest | None:
+        row = self._one("SELECT manifest FROM scans WHERE scan_id = ?", (scan_id,))
+        return None if row is None else _load(ScanManifest, row[0], self.name)
+
     def scan_findings(self, scan_id: str) -> list[Finding]:
         self._require_scan(scan_id)
         rows = self._all("SELECT data FROM findings WHERE scan_id = ?", (scan_id,))

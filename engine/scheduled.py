@@ -1,0 +1,275 @@
+"""The scheduled run: one scan split into parts, as the Step Functions deployment runs it.
+
+The state machine runs ``collect_part`` once per (account, region) target, each storing its
+part of the scan (resources and a part manifest, under ``<scan_id>.<account>.<region>``), then
+``analyse_scan`` once: it merges the parts, runs the same ``engine.pipeline.check`` as the CLI
+(history, ranking, the optional Bedrock explainer), writes the HTML report to S3 when a bucket
+is configured and publishes the email. A target whose part is missing (its collector failed
+after retries) is a collection error of the scan, which is then partial; never silently absent.
+The Lambda handlers in ``lambdas/`` read ``Settings`` once and call these two functions.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from engine.clock import Clock, iso, parse_timestamp
+from engine.errors import ConfigError, RuntimeFailure
+from engine.model import CollectionError, ScanManifest, count_resources
+
+PART_SEPARATOR = "."
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The deployment's settings, from the Lambda environment (see terraform lambda.tf)."""
+
+    table: str
+    retention_days: int = 90
+    topic_arn: str | None = None
+    notify_when: str = "on_findings"
+    bedrock_model_id: str | None = None
+    bedrock_region: str = "us-east-1"
+    include_resource_names: bool = False
+    report_bucket: str | None = None
+    report_prefix: str = "reports/"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read and check the environment; a bad value is a ConfigError naming the variable."""
+        env = os.environ if env is None else env
+        table = env.get("INVENTORY_TABLE_NAME", "").strip()
+        if not table:
+            raise ConfigError("INVENTORY_TABLE_NAME: required (the DynamoDB table name)")
+        days = env.get("INVENTORY_RETENTION_DAYS", "90").strip()
+        if not days.isdigit() or not 1 <= int(days) <= 3650:
+            raise ConfigError(f"INVENTORY_RETENTION_DAYS: expected 1..3650 days, got {days!r}")
+        names = env.get("INVENTORY_INCLUDE_RESOURCE_NAMES", "false").strip().lower()
+        if names not in ("true", "false"):
+            raise ConfigError(
+                f"INVENTORY_INCLUDE_RESOURCE_NAMES: expected true or false, got {names!r}"
+            )
+        when = env.get("INVENTORY_NOTIFY_WHEN", "on_findings").strip()
+        if when not in ("always", "on_findings", "on_new_or_critical"):
+            raise ConfigError(f"INVENTORY_NOTIFY_WHEN: unknown policy {when!r}")
+        return cls(
+            table=table,
+            retention_days=int(days),
+            topic_arn=env.get("INVENTORY_TOPIC_ARN", "").strip() or None,
+            notify_when=when,
+            bedrock_model_id=env.get("INVENTORY_BEDROCK_MODEL_ID", "").strip() or None,
+            bedrock_region=env.get("INVENTORY_BEDROCK_REGION", "").strip() or "us-east-1",
+            include_resource_names=names == "true",
+            report_bucket=env.get("INVENTORY_REPORT_BUCKET", "").strip() or None,
+            report_prefix=env.get("INVENTORY_REPORT_PREFIX", "reports/").strip(),
+        )
+
+
+def part_id(scan_id: str, account_id: str, region: str) -> str:
+    """The store key of one (account, region) part of a scan."""
+    return PART_SEPARATOR.join((scan_id, account_id, region))
+
+
+def _require(event: Mapping[str, Any], *names: str) -> None:
+    for name in names:
+        if not isinstance(event.get(name), str) or not event[name]:
+            raise ConfigError(f"event: {name}: required string")
+
+
+def collect_part(
+    event: Mapping[str, Any], settings: Settings, session: Any, clock: Clock
+) -> dict[str, Any]:
+    """Collect one (account, region) target and store it as a part of the scan."""
+    from collectors.accounts import AccountTarget
+    from collectors.runner import collect
+    from engine.store import open_store
+    from engine.store.base import ScanSummary
+
+    _require(event, "account_id", "region", "scan_id", "started_at")
+    account, region, scan_id = event["account_id"], event["region"], event["scan_id"]
+    targets = []
+    if event.get("role_arn"):
+        targets = [AccountTarget(account, event["role_arn"], event.get("external_id"))]
+    result = collect(
+        session, [region], clock=clock, accounts=targets, scan_id=part_id(scan_id, account, region)
+    )
+    started = iso(parse_timestamp(event["started_at"])) or ""
+    manifest = replace(result.manifest, started_at=started)
+    store = open_store(
+        f"dynamodb:{settings.table}", retention_days=settings.retention_days, session=session
+    )
+    try:
+        wrote = store.put_resources(manifest, result.resources)
+        store.put_manifest(manifest, ScanSummary(wrote.ok, len(result.resources), 0, ()))
+    finally:
+        store.close()
+    if not wrote.ok:
+        # nothing half-stored may look complete: fail the item, the Map retries it
+        raise RuntimeFailure(f"{len(wrote.unwritten)} of {wrote.attempted} resources not stored")
+    return {
+        "scan_id": scan_id,
+        "account_id": account,
+        "region": region,
+        "status": "partial" if manifest.partial else "complete",
+        "resources": len(result.resources),
+        "errors": len(manifest.errors),
+        "api_calls": sum(manifest.api_calls.values()),
+    }
+
+
+def merge_parts(
+    scan_id: str,
+    started_at: str,
+    parts: list[tuple[str, str, ScanManifest | None]],
+    finished_at: str,
+) -> ScanManifest:
+    """One scan manifest from its parts; a missing part is a collection error."""
+    errors: list[CollectionError] = []
+    api_calls: dict[str, int] = {}
+    types: set[str] = set()
+    live: dict[tuple[str, str], Any] = {}
+    notes: set[str] = set()
+    for account, region, part in parts:
+        if part is None:
+            errors.append(
+                CollectionError(
+                    account,
+                    region,
+                    "lambda",
+                    "CollectPart",
+                    "PartMissing",
+                    "the collector stored no part for this target (it failed after its retries)",
+                )
+            )
+            continue
+        errors.extend(part.errors)
+        types.update(part.resource_types)
+        for key, count in part.api_calls.items():
+            api_calls[key] = api_calls.get(key, 0) + count
+        for row in (part.lifecycle or {}).get("live", []):
+            live[(row["product"], row["major"])] = row
+        notes.update((part.lifecycle or {}).get("notes", []))
+    return ScanManifest(
+        scan_id=scan_id,
+        source="aws",
+        simulated=False,
+        started_at=started_at,
+        finished_at=finished_at,
+        accounts=sorted({a for a, _, _ in parts}),
+        regions=sorted({r for _, r, _ in parts}),
+        resource_types=sorted(types),
+        api_calls=dict(sorted(api_calls.items())),
+        errors=sorted(errors, key=lambda e: (e.account_id, e.region, e.service, e.operation)),
+        lifecycle={"live": [live[k] for k in sorted(live)], "notes": sorted(notes)},
+    )
+
+
+def analyse_scan(
+    event: Mapping[str, Any],
+    settings: Settings,
+    session: Any,
+    clock: Clock,
+    bedrock_client: Callable[[], Any] | None = None,
+) -> dict[str, Any]:
+    """Merge the scan's parts, evaluate, rank, explain, store history, report and notify."""
+    from engine.pipeline import CheckOptions, check
+    from engine.rules import load_rules
+    from engine.sources import StaticSource
+    from engine.store import open_store
+
+    _require(event, "scan_id", "started_at")
+    scan_id, targets = event["scan_id"], event.get("targets")
+    if not isinstance(targets, list):
+        raise ConfigError("event: targets: required list of {account_id, region}")
+    now = clock()
+    started = iso(parse_timestamp(event["started_at"])) or ""
+    store = open_store(
+        f"dynamodb:{settings.table}", retention_days=settings.retention_days, session=session
+    )
+    try:
+        parts, resources = [], []
+        for target in targets:
+            account, region = str(target["account_id"]), str(target["region"])
+            pid = part_id(scan_id, account, region)
+            part = store.scan_manifest(pid)
+            parts.append((account, region, part))
+            if part is not None:
+                resources += [replace(r, scan_id=scan_id) for r in store.scan_resources(pid)]
+        manifest = merge_parts(scan_id, started, parts, iso(now) or "")
+        manifest = replace(manifest, counts=count_resources(resources))
+        options = CheckOptions(
+            store=store,
+            store_resources=False,
+            explain=_explain_config(settings),
+            bedrock_client=bedrock_client,
+        )
+        report = check(StaticSource(resources, manifest), load_rules(), now, options=options)
+    finally:
+        store.close()
+    location = _write_html(report, settings, session)
+    notified = _notify(report, settings, session, location)
+    severities = report.severity_counts()
+    return {
+        "scan_id": scan_id,
+        "resources": len(resources),
+        "findings": severities,
+        "evaluation_errors": len(report.errors),
+        "collection_errors": len(manifest.errors),
+        "partial": manifest.partial,
+        "ranked_by": report.ranked_by,
+        "eol_warnings": sum(1 for f in report.failures if f.category == "lifecycle"),
+        "estimated_monthly_savings_usd": report.estimated_monthly_savings(),
+        "bedrock_fallback": bool(
+            report.manifest.explain and report.manifest.explain.get("fallback_reason")
+        ),
+        "report": location,
+        "notified": notified,
+        "problems": report.problems,
+    }
+
+
+def _explain_config(settings: Settings) -> Any:
+    if not settings.bedrock_model_id:
+        return None
+    from engine.explain import ExplainConfig
+
+    return ExplainConfig(
+        model_id=settings.bedrock_model_id,
+        region=settings.bedrock_region,
+        include_resource_names=settings.include_resource_names,
+    )
+
+
+def _write_html(report: Any, settings: Settings, session: Any) -> str | None:
+    if not settings.report_bucket:
+        return None
+    from engine.reports import render
+
+    key = f"{settings.report_prefix}{report.manifest.scan_id}/report.html"
+    body = render("html", report).encode("utf-8")
+    # put_object, not a multipart upload: the role may only GenerateDataKey through S3
+    session.client("s3").put_object(
+        Bucket=settings.report_bucket, Key=key, Body=body, ContentType="text/html; charset=utf-8"
+    )
+    return f"s3://{settings.report_bucket}/{key}"
+
+
+def _notify(
+    report: Any, settings: Settings, session: Any, location: str | None
+) -> dict[str, Any] | None:
+    if not settings.topic_arn:
+        return None
+    from engine.notify.sns import SnsNotifier
+
+    result = SnsNotifier(settings.topic_arn, when=settings.notify_when, session=session).notify(
+        report, location
+    )
+    if result.failed:
+        report.problems.append(f"notify {result.channel}: {result.error}")
+    return {"sent": result.sent, "reason": result.reason, "error": result.error}
+
+
+__all__ = ["Settings", "analyse_scan", "collect_part", "merge_parts", "part_id"]

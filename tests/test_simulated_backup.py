@@ -65,7 +65,7 @@ def named(built: Built, resource_type: str, region: str = "us-east-1") -> dict[s
     }
 
 
-def days_ago(days: int) -> str | None:
+def days_ago(days: float) -> str | None:
     return iso(NOW - timedelta(days=days))
 
 
@@ -202,17 +202,24 @@ def test_every_backup_type_has_covered_and_uncovered_resources(
 def test_rds_coverage(built: Built) -> None:
     instances = named(built, "aws.rds.instance")
     clusters = named(built, "aws.rds.cluster")
+    # us-east-1's backups ran six hours ago; eu-west-1's are days old (simulator/build_backup.py)
     expected = {
         # by ARN pattern db:prod-*
-        "prod-orders-pg": (["sim-daily"], days_ago(1)),
+        "prod-orders-pg": (["sim-daily"], days_ago(0.25)),
         "prod-legacy-mysql": (["sim-daily"], days_ago(2)),
         # matches prod-* but NotResources *-replica excludes it
         "prod-orders-pg-replica": ([], None),
         # not selected, but an on-demand backup exists
         "dev-scratch-pg": ([], days_ago(10)),
-        # Aurora members carry their cluster's coverage (cluster:prod-*, 40 days old)
-        "prod-aurora-mysql-1": (["sim-daily"], days_ago(40)),
-        "prod-aurora-mysql-2": (["sim-daily"], days_ago(40)),
+        # not prod-*: not selected, no recovery point
+        "reporting-pg10": ([], None),
+        # prod-tagged by Environment, but the selection is by name (prod-*), not by tag
+        "erp-oracle": ([], None),
+        # Aurora members carry their cluster's coverage (cluster:prod-*)
+        "prod-aurora-mysql-1": (["sim-daily"], days_ago(0.25)),
+        "prod-aurora-mysql-2": (["sim-daily"], days_ago(0.25)),
+        "prod-aurora-v1-1": (["sim-daily"], days_ago(3)),
+        "next-aurora-pg-1": ([], None),
         # tagged Backup=daily itself, but Aurora is backed up per cluster
         "analytics-aurora-pg-1": ([], None),
     }
@@ -224,7 +231,7 @@ def test_rds_coverage(built: Built) -> None:
     assert instances["analytics-aurora-pg-1"].tags == {"Backup": "daily"}
     assert clusters["prod-aurora-mysql"].attributes["backup"] == {
         "plans": ["sim-daily"],
-        "last_recovery_point_at": days_ago(40),
+        "last_recovery_point_at": days_ago(0.25),
     }
     assert clusters["analytics-aurora-pg"].attributes["backup"] == {
         "plans": [],
@@ -270,7 +277,8 @@ def test_tag_and_arn_selections_of_other_types(built: Built) -> None:
             backup = resource.attributes["backup"]
             tagged = resource.tags.get("Backup") == "daily"
             assert backup["plans"] == (["sim-daily"] if tagged else [])
-            assert (backup["last_recovery_point_at"] == days_ago(1)) == tagged
+            # us-east-1: the tagged daily backups ran six hours ago
+            assert (backup["last_recovery_point_at"] == days_ago(0.25)) == tagged
 
 
 def test_describe_mentions_the_backup_plans_and_databases() -> None:

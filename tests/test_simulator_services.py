@@ -75,6 +75,7 @@ def test_functions_old_current_near_and_image(result: CollectResult, region: str
     assert runtimes == {
         f"legacy-report-{region}": "python3.7",
         f"orders-api-{region}": "python3.12",
+        f"edge-proto-{region}": "python3.15",  # newer than the shipped lifecycle data
         f"invoice-render-{region}": "ruby3.3",
         f"image-resizer-{region}": None,
     }
@@ -101,6 +102,7 @@ def test_clusters_old_and_current_and_public(result: CollectResult, region: str)
         f"legacy-k8s-{region}": "1.24",
         f"apps-{region}": "1.31",
         f"platform-{region}": "1.35",
+        f"canary-{region}": "1.37",  # newer than the shipped lifecycle data
     }
     public = clusters[f"apps-{region}"].attributes
     assert public["endpoint_public_access"] is True

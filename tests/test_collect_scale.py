@@ -318,3 +318,38 @@ def test_organization_accounts_with_allow_and_deny() -> None:
     assert len(everyone) == len(names)
     assert [names[t.account_id or ""] for t in allowed] == ["prod-app"]
     assert allowed[0].role_arn == f"arn:aws:iam::{allowed[0].account_id}:role/Reader"
+
+
+def test_unreachable_region_is_recorded_and_the_rest_reported(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from botocore.exceptions import EndpointConnectionError
+
+    monkeypatch.setattr(
+        "botocore.retries.standard.ExponentialBackoff.delay_amount", lambda self, ctx: 0
+    )
+
+    def unreachable(request: Any, **_: Any) -> None:
+        if "eu-west-1" in request.url:
+            raise EndpointConnectionError(endpoint_url=request.url)
+
+    with mock_aws():
+        base = boto3.Session(region_name="us-east-1")
+        make_instances(base, "us-east-1", ["reachable"])
+        make_instances(base, "eu-west-1", ["cut-off"])
+        base.events.register_first("before-send.ec2", unreachable)
+        result = collect(
+            base,
+            ["us-east-1", "eu-west-1"],
+            clock=fixed_clock(NOW),
+            resource_types=EC2,
+            backup_coverage=False,
+        )
+    assert [r.name for r in result.resources] == ["reachable"]
+    [error] = result.manifest.errors
+    assert (error.region, error.service, error.error_code) == (
+        "eu-west-1",
+        "ec2",
+        "EndpointConnectionError",
+    )
+    assert result.manifest.partial

@@ -8,7 +8,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from engine.jmes_compile import backend_summary
 from engine.rules import Rule, RuleSet
+
+
+def evaluator_backend(rule: Rule) -> str:
+    """``python`` (compiled) or ``jmespath (<why it fell back>)`` for the rule's expressions."""
+    exprs = [rule.condition, rule.where, rule.cost, *(s.when for s in rule.severity)]
+    exprs += [e for _, e in rule.evidence]
+    return backend_summary(e.program for e in exprs if e is not None)
 
 
 def _row(rule: Rule) -> dict[str, Any]:
@@ -20,7 +28,7 @@ def _row(rule: Rule) -> dict[str, Any]:
         "severity": rule.severities if len(rule.severity) > 1 else rule.base_severity,
         "references": rule.references,
         "params": rule.params,
-        "evaluator": "jmespath",
+        "evaluator": evaluator_backend(rule),
         "file": rule.file,
     }
 
@@ -59,5 +67,7 @@ def render_catalogue(rules: RuleSet, fmt: str) -> str:
         params = ", ".join(f"{k}={v}" for k, v in sorted(r.params.items())) or "-"
         lines.append(f"{r.id}  [{_severity(r)}, {r.category}]  {r.resource_type}")
         lines.append(f"    {r.title}")
-        lines.append(f"    references: {_refs(r)}   params: {params}   evaluator: jmespath")
+        lines.append(
+            f"    references: {_refs(r)}   params: {params}   evaluator: {evaluator_backend(r)}"
+        )
     return "\n".join(lines) + "\n"

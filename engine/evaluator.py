@@ -112,7 +112,8 @@ class Evaluator:
         self.now = now
         self.stamp = iso(now) or ""
         context = FunctionContext(now, lifecycle_live or {})
-        self.options = jmespath.Options(custom_functions=make_functions(context))
+        self.functions = make_functions(context)
+        self.options = jmespath.Options(custom_functions=self.functions)
         self.by_type = rules.by_type()
         self.stats: dict[str, RuleStats] = {r.id: RuleStats() for r in rules.rules}
 
@@ -127,7 +128,7 @@ class Evaluator:
                 )
                 if missing:
                     return _Outcome("error", error=missing)
-                applies = rule.where.parsed.search(doc, self.options)
+                applies = rule.where.program.search(doc, self.functions)
                 if not isinstance(applies, bool):
                     return _Outcome("error", error=f"where yielded {_kind(applies)}, not a boolean")
                 if not applies:
@@ -135,14 +136,16 @@ class Evaluator:
             missing = _unusable(rule, resource, rule.attributes_read, rule.reads_tags)
             if missing:
                 return _Outcome("error", error=missing)
-            result = rule.condition.parsed.search(doc, self.options)
+            result = rule.condition.program.search(doc, self.functions)
             if not isinstance(result, bool):
                 message = f"condition yielded {_kind(result)}, not a boolean"
                 return _Outcome("error", error=message + " (a path it reads may be missing)")
             if not result:
                 return _Outcome("pass")
             severity = self._severity(rule, doc)
-            evidence = {name: expr.parsed.search(doc, self.options) for name, expr in rule.evidence}
+            evidence = {
+                name: expr.program.search(doc, self.functions) for name, expr in rule.evidence
+            }
             cost = self._cost(rule, doc)
         except Exception as exc:  # noqa: BLE001 - any failure inside a rule is its error outcome
             return _Outcome("error", error=f"{type(exc).__name__}: {exc}")
@@ -152,7 +155,7 @@ class Evaluator:
         for step in rule.severity:
             if step.when is None:
                 return step.severity
-            hit = step.when.parsed.search(doc, self.options)
+            hit = step.when.program.search(doc, self.functions)
             if not isinstance(hit, bool):
                 raise TypeError(f"severity 'when' {step.when.source!r} yielded {_kind(hit)}")
             if hit:
@@ -162,7 +165,7 @@ class Evaluator:
     def _cost(self, rule: Rule, doc: dict[str, Any]) -> float | None:
         if rule.cost is None:
             return None
-        value = rule.cost.parsed.search(doc, self.options)
+        value = rule.cost.program.search(doc, self.functions)
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)):

@@ -17,6 +17,11 @@ from jmespath.exceptions import JMESPathError, ParseError
 from jmespath.parser import ParsedResult
 
 from engine import functions
+from engine.jmes_compile import CompiledProgram, compile_program
+
+# Every function is pure given its bound context (the clock): repeated calls with the same
+# arguments in one expression are evaluated once.
+PURE_FUNCTIONS = functions.builtin_names() | frozenset(functions.FUNCTIONS)
 
 
 class ExpressionError(ValueError):
@@ -29,6 +34,9 @@ class Compiled:
 
     source: str
     parsed: ParsedResult
+    #: the expression compiled to Python (exactly jmespath's semantics; ``backend`` says
+    #: whether it fell back to the library's interpreter)
+    program: CompiledProgram
     params: frozenset[str] = field(default_factory=frozenset)
     attributes: frozenset[str] = field(default_factory=frozenset)
     top_fields: frozenset[str] = field(default_factory=frozenset)
@@ -62,7 +70,10 @@ def compile_expression(source: str) -> Compiled:
                 f"function {name}() takes {need} argument(s), {argc} given in {source!r}"
             )
     params, attributes, top = _reads(ast)
-    return Compiled(source, parsed, frozenset(params), frozenset(attributes), frozenset(top))
+    program = compile_program(ast, PURE_FUNCTIONS)
+    return Compiled(
+        source, parsed, program, frozenset(params), frozenset(attributes), frozenset(top)
+    )
 
 
 def _walk(node: Any) -> Iterator[dict[str, Any]]:

@@ -8,6 +8,8 @@ validated against the rule JSON Schema, its expressions compiled and their funct
 
 from __future__ import annotations
 
+import math
+import re
 import string
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -238,6 +240,15 @@ class _Checker:
             elif "when" in step:
                 self.compile(("severity", index, "when"), step["when"])
 
+    def _check_title(self, title: str, specs: dict[str, Any]) -> None:
+        """The title must fill from the defaults: ``{x[0]}``, ``{x:zz}`` or a nested ``{x:{y}}``
+        would otherwise fail when a report is written, not when the rule loads."""
+        try:
+            title.format_map({name: spec.get("default") for name, spec in specs.items()})
+        except (KeyError, IndexError, AttributeError, ValueError, TypeError) as exc:
+            message = f"cannot be filled from the params' defaults: {type(exc).__name__}: {exc}"
+            self.error(("title",), message)
+
     def check_references(self, data: dict[str, Any], specs: dict[str, Any]) -> None:
         """Every params.x declared, every attributes.x documented, every {placeholder} a param."""
         rtype = data["resource"]
@@ -246,13 +257,18 @@ class _Checker:
             self.error(("resource",), f"unknown resource type {rtype!r}; known: {known}")
         known_attrs = _attribute_names(rtype)
         for path, expr in self.compiled.items():
+            for word in sorted(expr.top_fields & {"null", "true", "false"}):
+                # JMESPath reads a bare null/true/false as a field of that name (always null)
+                self.error(path, f"{word} here is a field name; write the literal `{word}`")
             for name in sorted(expr.attributes - (known_attrs or expr.attributes)):
                 self.error(path, f"reads attributes.{name}, which {rtype} does not have")
             for name in sorted(expr.params - set(specs)):
                 self.error(path, f"reads params.{name}, which is not declared under params")
-        for name in _placeholders(data["title"]):
-            if name not in specs:
-                self.error(("title",), f"placeholder {{{name}}} is not a declared param")
+        undeclared = [name for name in _placeholders(data["title"]) if name not in specs]
+        for name in undeclared:
+            self.error(("title",), f"placeholder {{{name}}} is not a declared param")
+        if not undeclared:
+            self._check_title(data["title"], specs)
         for name, spec in specs.items():
             problem = check_param_value(spec, spec["default"])
             if problem:
@@ -266,7 +282,9 @@ def build_rule(doc: Located, shown: str, stem: str) -> Rule:
         kind = type(data).__name__ if data is not None else "an empty document"
         message = f"a rule must be a mapping, got {kind}"
         raise RuleErrors([RuleError(shown, doc.line(()), stem, "-", message)])
-    rule_id = str(data["id"]) if isinstance(data.get("id"), str) else stem
+    # Messages name the rule by its id only when it is a well-formed one: any other value (a
+    # number, text with line breaks or colons) would garble the ``file:line: id:`` line.
+    rule_id = data["id"] if _is_rule_id(data.get("id")) else stem
     data = _jsonable(data)
     checker = _Checker(doc, shown, rule_id)
     schema_errors = sorted(
@@ -319,6 +337,13 @@ def build_rule(doc: Located, shown: str, stem: str) -> Rule:
     )
 
 
+_RULE_ID = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
+
+
+def _is_rule_id(value: Any) -> bool:
+    return isinstance(value, str) and len(value) <= 100 and _RULE_ID.fullmatch(value) is not None
+
+
 def _attribute_names(resource_type: str) -> frozenset[str] | None:
     """Attribute names documented for a type, or None when the type is unknown."""
     fragment = type_fragments().get(resource_type)
@@ -335,6 +360,9 @@ def check_param_value(spec: dict[str, Any], value: Any) -> str | None:
         return f"expected {kind}, got boolean"
     if not isinstance(value, allowed):
         return f"expected {kind}, got {type(value).__name__}"
+    if isinstance(value, float) and not math.isfinite(value):
+        # every comparison with NaN is false: a NaN threshold would pass every resource
+        return f"expected a finite number, got {value}"
     if kind in ("integer", "number"):
         if "minimum" in spec and value < spec["minimum"]:
             return f"{value} is below the minimum {spec['minimum']}"

@@ -209,3 +209,12 @@ def test_every_error_reported_not_just_first(tmp_path: Path) -> None:
 def test_missing_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     line = one_error(capsys, ["rules", "validate", str(tmp_path / "nope")])
     assert line == f"{tmp_path / 'nope'}: -: -: no such file or folder"
+
+
+def test_bare_null_is_caught(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = GOOD.format(id="bare-null").replace(
+        "condition: attributes.versioning != 'Enabled'", "condition: attributes.versioning == null"
+    )
+    path = write_rule(tmp_path, "bare-null", text)
+    line = one_error(capsys, ["rules", "validate", str(path)])
+    assert line == f"{path}:6: bare-null: condition: null here is a field name; write the literal `null`"

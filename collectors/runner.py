@@ -160,15 +160,18 @@ def collect(
     if not backup_coverage:
         resources = join_backup(resources, {})
     elif BACKUP_TYPES.intersection(types):
-        counter.working_on(BACKUP_COVERAGE)
-        try:
-            coverage = {
-                (api.account_id, region): fetch_backup_coverage(api, region)
-                for api in apis
-                for region in api.regions
-            }
-        finally:
-            counter.working_on(None)
+        scopes = [(api, region) for api in apis for region in api.regions]
+
+        def coverage_of(scope: tuple[Api, str]) -> Any:
+            counter.working_on(BACKUP_COVERAGE)  # in this worker's own context
+            return fetch_backup_coverage(*scope)
+
+        # regions in parallel, like the collectors: N regions cost about one region's time
+        with ThreadPoolExecutor(max_workers=max(1, max_workers)) as pool:
+            answers = list(pool.map(coverage_of, scopes))
+        coverage = {
+            (api.account_id, region): c for (api, region), c in zip(scopes, answers, strict=True)
+        }
         resources = join_backup(resources, coverage)
     lifecycle = LiveLifecycle()
     for api in apis:

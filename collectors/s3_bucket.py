@@ -121,7 +121,7 @@ class S3BucketCollector(Collector):
     global_service = True
 
     #: buckets read at once: S3 has no batch call for bucket settings (5-6 calls a bucket)
-    BUCKET_WORKERS = 4
+    BUCKET_WORKERS = 8
 
     def fetch(self, api: Api, region: str) -> Iterator[dict[str, Any]]:
         client = api.client("s3", region)

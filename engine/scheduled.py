@@ -45,7 +45,7 @@ class Settings:
         if not table:
             raise ConfigError("INVENTORY_TABLE_NAME: required (the DynamoDB table name)")
         days = env.get("INVENTORY_RETENTION_DAYS", "90").strip()
-        if not days.isdigit() or not 1 <= int(days) <= 3650:
+        if not (days.isascii() and days.isdigit()) or not 1 <= int(days) <= 3650:
             raise ConfigError(f"INVENTORY_RETENTION_DAYS: expected 1..3650 days, got {days!r}")
         names = env.get("INVENTORY_INCLUDE_RESOURCE_NAMES", "false").strip().lower()
         if names not in ("true", "false"):

@@ -10,6 +10,7 @@ A target that cannot be assumed is a recorded error (the scan is partial); the o
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +21,7 @@ import boto3
 import botocore.session
 from botocore.credentials import RefreshableCredentials
 
-from engine.errors import ConfigError
+from engine.errors import ConfigError, Located, one_line
 from engine.yamlsource import YamlSourceError, load
 
 SESSION_NAME = "aws-inventory-engine"
@@ -75,20 +76,31 @@ def targets_from_file(path: str | Path, role_template: str | None = None) -> lis
         doc = load(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"{shown}: cannot read: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{shown}: not UTF-8 text: {exc.reason}") from exc
     except YamlSourceError as exc:
-        raise ConfigError(f"{shown}:{exc.line}: {exc.message}") from exc
+        raise ConfigError(f"{Located.where(shown, exc.line)}: {exc.message}") from exc
     data = doc.data
     if not isinstance(data, dict) or not isinstance(data.get("accounts"), list):
-        raise ConfigError(f"{shown}:{doc.line(())}: expected a mapping with an 'accounts' list")
+        where = Located.where(shown, doc.line(()))
+        raise ConfigError(f"{where}: expected a mapping with an 'accounts' list")
     template = data.get("role_arn_template") or role_template
+    if template is not None and not isinstance(template, str):
+        raise ConfigError(
+            f"{Located.where(shown, doc.line(('role_arn_template',)))}: "
+            "role_arn_template: expected a string"
+        )
     out = []
     for index, entry in enumerate(data["accounts"]):
-        where = f"{shown}:{doc.line(('accounts', index))}: accounts[{index}]"
+        where = f"{Located.where(shown, doc.line(('accounts', index)))}: accounts[{index}]"
         if not isinstance(entry, dict):
             raise ConfigError(f"{where}: expected a mapping with at least 'id'")
-        unknown = sorted(set(entry) - {"id", "role_arn", "external_id", "regions"})
+        unknown = sorted(map(repr, set(entry) - {"id", "role_arn", "external_id", "regions"}))
         if unknown:
-            raise ConfigError(f"{where}: unknown field(s): {', '.join(map(str, unknown))}")
+            raise ConfigError(one_line(f"{where}: unknown field(s): {', '.join(unknown)}", 400))
+        for name in ("role_arn", "external_id"):
+            if entry.get(name) is not None and not isinstance(entry[name], str):
+                raise ConfigError(f"{where}.{name}: expected a string")
         account_id = str(entry.get("id", ""))
         _check_account_id(account_id, f"{where}.id")
         role = entry.get("role_arn") or (role_arn_for(template, account_id) if template else None)
@@ -129,8 +141,9 @@ def targets_from_organization(
 
 
 def _check_account_id(value: str, where: str) -> None:
-    if len(value) != 12 or not value.isdigit():
-        raise ConfigError(f"{where}: not a 12-digit AWS account id: {value!r}")
+    # ASCII digits only: str.isdigit() would also take "١٢٣..." or superscripts.
+    if re.fullmatch(r"[0-9]{12}", value) is None:
+        raise ConfigError(one_line(f"{where}: not a 12-digit AWS account id: {value!r}", 400))
 
 
 def assumed_session(

@@ -47,7 +47,7 @@ class LiveLifecycle:
 def api_major(engine: str, version: str) -> str | None:
     """The MajorEngineVersion RDS uses: 8.0 (MySQL, Aurora MySQL 3), 16 / 9.6 (PostgreSQL)."""
     parts = version.split(".")
-    if len(parts) < 2 or not parts[0].isdigit():
+    if len(parts) < 2 or not (parts[0].isascii() and parts[0].isdigit()):
         return None
     if engine in ("postgres", "aurora-postgresql"):
         return parts[0] if int(parts[0]) >= 10 else f"{parts[0]}.{parts[1]}"

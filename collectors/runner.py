@@ -5,7 +5,8 @@ bounded pool of threads, so a scan of N regions takes about as long as the slowe
 the sum. A per-(account, region, service) cap keeps the scan from starving the account's own
 workloads of API quota. Every failed call is recorded as a ``CollectionError`` in the scan
 manifest (the scan is then partial and the CLI exits 3): a failed region or account is never
-an empty list, and everything else is still returned.
+an empty list, and everything else is still returned. So is every item a collector cannot read
+or turns into a Resource that does not fit the schema (``read_item``): a "normalise" error.
 """
 
 from __future__ import annotations
@@ -32,10 +33,16 @@ from collectors.lifecycle_live import LiveLifecycle, fetch_live_lifecycle
 from collectors.session import ApiCallCounter, client_factory
 from engine.backup_join import BACKUP_TYPES, join_backup
 from engine.clock import Clock, iso
-from engine.errors import EngineError
+from engine.errors import EngineError, one_line
 from engine.model import CollectionError, Resource, ScanManifest, count_resources
+from engine.schema import dotted, validator
 
 AWS_ERRORS = (ClientError, BotoCoreError)
+#: What ``normalise`` raises on an item it cannot read (a missing key, a wrong type, a value
+#: that does not parse) and ``read_item`` on a resource that does not fit the schema: each is
+#: recorded as a "normalise" error. Anything else is a bug in a collector, and propagates.
+RECORDED: tuple[type[Exception], ...] = (KeyError, TypeError, ValueError, AttributeError)
+_LISTING_FAILURES: tuple[type[Exception], ...] = (*AWS_ERRORS, *RECORDED)
 Progress = Callable[[str], None]
 DEFAULT_WORKERS = 8
 DEFAULT_PER_SERVICE = 2
@@ -298,6 +305,28 @@ def _error_key(e: CollectionError) -> tuple[str, ...]:
     return (e.account_id, e.region, e.service, e.operation, e.error_code, e.resource_id or "")
 
 
+class InvalidResource(ValueError):
+    """``normalise`` built a Resource that does not fit the Resource schema."""
+
+
+def read_item(collector: Collector, raw: dict[str, Any], ctx: ScanContext) -> Resource:
+    """One raw item to a Resource that fits the Resource schema, or one of ``RECORDED``.
+
+    The schema check (about half a millisecond a resource) keeps an unexpected value (a type
+    the schema does not allow, an enum value AWS added since) from reaching a snapshot, where
+    it would make the whole file unreadable, or a rule, which would misread it.
+    """
+    resource = collector.normalise(raw, ctx)
+    found = validator("resource").iter_errors(resource.to_dict())
+    errors = sorted(found, key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        first = errors[0]
+        where = one_line(dotted(first.absolute_path), 200)
+        who = one_line(resource.resource_id, 200)
+        raise InvalidResource(f"{who}: {where}: {one_line(first.message, 300)}")
+    return resource
+
+
 def _run_one(task: _Task, *, scan_id: str, collected_at: str) -> list[Resource]:
     """One collector in one region (or once, for a global service); failures recorded."""
     collector, api, region = task.collector, task.account, task.region
@@ -305,11 +334,12 @@ def _run_one(task: _Task, *, scan_id: str, collected_at: str) -> list[Resource]:
     err_region = "global" if collector.global_service else region
     try:
         for raw in collector.fetch(api, region):
-            item_region = collector.region_of(raw, region)
-            ctx = ScanContext(api.account_id, item_region, scan_id, collected_at)
+            item_region = region
             try:
-                out.append(collector.normalise(raw, ctx))
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                item_region = collector.region_of(raw, region)
+                ctx = ScanContext(api.account_id, item_region, scan_id, collected_at)
+                out.append(read_item(collector, raw, ctx))
+            except RECORDED as exc:
                 # A response we cannot read is a recorded error, never a silent drop.
                 api.record_error(
                     item_region,
@@ -318,7 +348,9 @@ def _run_one(task: _Task, *, scan_id: str, collected_at: str) -> list[Resource]:
                     exc,
                     resource_type=collector.resource_type,
                 )
-    except AWS_ERRORS as exc:
+    # A response the fetch itself cannot read (a listed item without its name) ends this
+    # listing like a failed call would: recorded, and the scan partial.
+    except _LISTING_FAILURES as exc:
         api.record_error(
             err_region,
             collector.service,

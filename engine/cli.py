@@ -30,6 +30,7 @@ from engine.errors import (
     EngineError,
     RuleErrors,
     RuntimeFailure,
+    one_line,
 )
 from engine.model import SEVERITY_ORDER
 from engine.report import Report
@@ -402,6 +403,8 @@ def _check(args: argparse.Namespace) -> int:
         else:
             text = render(fmt, report)
         write_output(target, text)
+    for problem in report.problems:  # e.g. history not stored: the exit code alone says little
+        print(f"engine: error: {one_line(problem)}", file=sys.stderr)
     code = exit_code(report, args.fail_on)
     if notifier is not None:
         result = notifier.notify(report, location)

@@ -37,7 +37,10 @@ def parse_timestamp(text: str) -> datetime:
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError as exc:  # '0001-01-01T00:00:00+05:00' has no UTC instant
+        raise ValueError(f"{text!r} is out of range once converted to UTC") from exc
 
 
 def iso(moment: datetime | date | None) -> str | None:
@@ -48,4 +51,9 @@ def iso(moment: datetime | date | None) -> str | None:
         moment = datetime(moment.year, moment.month, moment.day, tzinfo=UTC)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    utc = moment.astimezone(UTC)
+    # not strftime: its %Y drops the leading zeros of years before 1000 on Linux ("999-...")
+    return (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}"
+        f"T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}Z"
+    )

@@ -34,14 +34,35 @@ class InputError(EngineError):
     exit_code = EXIT_INVALID_INPUT
 
 
+def one_line(text: str, limit: int | None = None) -> str:
+    """``text`` as one printable line: line breaks, controls and bidi marks escaped (``\\n``,
+    ``\\u202e``), and cut to ``limit`` characters when given.
+
+    Input files put any character in ids, keys and values; a message that quotes them must
+    still be one line a terminal shows as written.
+
+    >>> one_line("a\\nb\\u2028c"), one_line("x" * 10, limit=6)
+    ('a\\\\nb\\\\u2028c', 'xxx...')
+    """
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    if limit is not None and len(text) > limit:
+        text = text[: max(0, limit - 3)] + "..."
+    return text
+
+
 class Located:
     """Mixin formatting ``file:line: subject: field: message`` one-liners."""
 
     @staticmethod
+    def where(file: str, line: int | None) -> str:
+        """``file:line``, or ``file`` alone when the line is not known."""
+        return one_line(f"{file}:{line}" if line is not None else file)
+
+    @staticmethod
     def format(file: str, line: int | None, subject: str, field: str, message: str) -> str:
-        where = f"{file}:{line}" if line is not None else file
-        parts = [where, subject or "-", field or "-", message]
-        return ": ".join(parts)
+        parts = [Located.where(file, line), subject or "-", field or "-", message]
+        return ": ".join(one_line(part) for part in parts)
 
 
 class RuleError(InputError):

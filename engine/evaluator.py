@@ -17,6 +17,7 @@ from typing import Any
 import jmespath
 
 from engine.clock import iso
+from engine.errors import one_line
 from engine.functions import FunctionContext, make_functions
 from engine.lifecycle import LiveTable
 from engine.model import Finding, Resource, finding_id
@@ -222,7 +223,8 @@ class Evaluator:
             status="new",
             first_seen=self.stamp,
             last_seen=self.stamp,
-            error=outcome.error,
+            # one line whatever the input held (an unreadable code, a value in a message)
+            error=one_line(outcome.error, 500) if outcome.error else None,
             estimated_monthly_cost_usd=outcome.cost,
         )
 

@@ -66,19 +66,25 @@ _ENGINE_PRODUCTS: dict[str, str] = {
 
 # The MySQL, PostgreSQL and Aurora MySQL regexes are the dataset's own (``version_normalization``);
 # the others follow its prose. The API returns '-rds.', AWS docs print '-RDS.': both are accepted.
+# Every pattern is used with ``fullmatch`` and ``re.ASCII``: a version with a trailing newline
+# (which ``$`` lets through) or non-ASCII digits ('١٦.٤', which ``\d`` and ``int`` accept) is
+# not a version AWS reports, so it is ``unknown``, never a release that may be "supported".
 _RDS_MYSQL = re.compile(
-    r"^(?P<major>\d+\.\d+)\.(?P<minor>\d+)(?:-rds\.(?P<es_date>\d{8})(?:\.R\d+\.\d{8})?)?$",
-    re.IGNORECASE,
+    r"(?P<major>\d+\.\d+)\.(?P<minor>\d+)(?:-rds\.(?P<es_date>\d{8})(?:\.R\d+\.\d{8})?)?",
+    re.IGNORECASE | re.ASCII,
 )
 _POSTGRES = re.compile(
-    r"^(?P<first>\d+)\.(?P<second>\d+)(?:\.(?P<third>\d+))?(?:-rds\.\d{8}.*)?$", re.IGNORECASE
+    r"(?P<first>\d+)\.(?P<second>\d+)(?:\.(?P<third>\d+))?(?:-rds\.\d{8}[!-~]*)?",
+    re.IGNORECASE | re.ASCII,
 )
-_MARIADB = re.compile(r"^(?P<major>\d+\.\d+)(?:\.\d+)?$")
-_AURORA_MYSQL = re.compile(r"^(?P<mysql>\d+\.\d+)\.mysql_aurora\.(?P<aurora>\d+(?:\.\d+)*)$")
+_MARIADB = re.compile(r"(?P<major>\d+\.\d+)(?:\.\d+)?", re.ASCII)
+_AURORA_MYSQL = re.compile(
+    r"(?P<mysql>\d+\.\d+)\.mysql_aurora\.(?P<aurora>\d+(?:\.\d+)*)", re.ASCII
+)
 # Aurora MySQL 1 clusters (engine 'aurora') may report the bare MySQL version, e.g. '5.6.10a'.
-_AURORA_MYSQL_V1_BARE = re.compile(r"^5\.6\.\d+[a-z]?$")
-_EKS = re.compile(r"^\d+\.\d+$")
-_LAMBDA_RUNTIME = re.compile(r"^[a-z][a-z0-9._-]*$")
+_AURORA_MYSQL_V1_BARE = re.compile(r"5\.6\.\d+[a-z]?", re.ASCII)
+_EKS = re.compile(r"\d+\.\d+", re.ASCII)
+_LAMBDA_RUNTIME = re.compile(r"[a-z][a-z0-9._-]*", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -144,7 +150,7 @@ def product_for_engine(engine: str) -> str | None:
 
 
 def _postgres_major(version: str) -> str | None:
-    match = _POSTGRES.match(version)
+    match = _POSTGRES.fullmatch(version)
     if match is None:
         return None
     first = int(match["first"])
@@ -152,9 +158,9 @@ def _postgres_major(version: str) -> str | None:
 
 
 def _aurora_mysql_major(version: str) -> str | None:
-    match = _AURORA_MYSQL.match(version)
+    match = _AURORA_MYSQL.fullmatch(version)
     if match is None:
-        return "1" if _AURORA_MYSQL_V1_BARE.match(version) else None
+        return "1" if _AURORA_MYSQL_V1_BARE.fullmatch(version) else None
     mysql, aurora = match["mysql"], match["aurora"]
     # From the 8.4 line on, the Aurora version repeats the MySQL one ('8.4.mysql_aurora.8.4.7')
     # and AWS keys the release by it; before, Aurora had its own majors 1, 2 and 3.
@@ -164,12 +170,12 @@ def _aurora_mysql_major(version: str) -> str | None:
 
 
 def _group_major(pattern: re.Pattern[str], version: str) -> str | None:
-    match = pattern.match(version)
+    match = pattern.fullmatch(version)
     return match["major"] if match else None
 
 
 def _whole(pattern: re.Pattern[str], version: str) -> str | None:
-    return version if pattern.match(version) else None
+    return version if pattern.fullmatch(version) else None
 
 
 _NORMALISERS: dict[str, Callable[[str], str | None]] = {
@@ -274,7 +280,12 @@ def dataset_age_days(on: date) -> int:
 def _as_day(on: date) -> date:
     # A datetime is a date too; take its UTC calendar day (naive values are taken as UTC).
     if isinstance(on, datetime):
-        return on.astimezone(UTC).date() if on.tzinfo else on.date()
+        if on.tzinfo is None:
+            return on.date()
+        try:
+            return on.astimezone(UTC).date()
+        except OverflowError:  # an offset pushes the first or last representable day out
+            return date.min if on.year == 1 else date.max
     return on
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from engine.errors import RuleError, RuleErrors
-from engine.rules import RuleSet, check_param_value, display_path
+from engine.errors import RuleError, RuleErrors, one_line
+from engine.rules import RuleSet, check_param_value, display_path, is_rule_id
 from engine.yamlsource import YamlSourceError, load
 
 
@@ -23,6 +23,10 @@ def load_params(path: str | Path, rules: RuleSet) -> dict[str, dict[str, Any]]:
     except OSError as exc:
         raise RuleErrors(
             [RuleError(shown, None, "-", "-", f"cannot read params file: {exc.strerror}")]
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise RuleErrors(
+            [RuleError(shown, None, "-", "-", f"not UTF-8 text: {exc.reason}")]
         ) from exc
     except YamlSourceError as exc:
         raise RuleErrors([RuleError(shown, exc.line, "-", "-", exc.message)]) from exc
@@ -45,7 +49,10 @@ def load_params(path: str | Path, rules: RuleSet) -> dict[str, dict[str, Any]]:
     for rule_id, values in data.items():
         line = doc.line((str(rule_id),))
         if rule_id not in by_id:
-            errors.append(RuleError(shown, line, str(rule_id), "-", "unknown rule id"))
+            # a key that is not even shaped like a rule id is quoted, not used as the subject
+            shaped = is_rule_id(rule_id)
+            message = "unknown rule id" + ("" if shaped else f" {one_line(repr(rule_id), 100)}")
+            errors.append(RuleError(shown, line, rule_id if shaped else "-", "-", message))
             continue
         if not isinstance(values, dict):
             errors.append(

@@ -284,7 +284,7 @@ def build_rule(doc: Located, shown: str, stem: str) -> Rule:
         raise RuleErrors([RuleError(shown, doc.line(()), stem, "-", message)])
     # Messages name the rule by its id only when it is a well-formed one: any other value (a
     # number, text with line breaks or colons) would garble the ``file:line: id:`` line.
-    rule_id = data["id"] if _is_rule_id(data.get("id")) else stem
+    rule_id = data["id"] if is_rule_id(data.get("id")) else stem
     data = _jsonable(data)
     checker = _Checker(doc, shown, rule_id)
     schema_errors = sorted(
@@ -340,7 +340,8 @@ def build_rule(doc: Located, shown: str, stem: str) -> Rule:
 _RULE_ID = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
 
 
-def _is_rule_id(value: Any) -> bool:
+def is_rule_id(value: Any) -> bool:
+    """Whether ``value`` is a well-formed rule id (kebab or snake case, at most 100 chars)."""
     return isinstance(value, str) and len(value) <= 100 and _RULE_ID.fullmatch(value) is not None
 
 

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from engine.errors import ConfigError
+from engine.errors import ConfigError, Located, one_line
 from engine.model import Finding
 from engine.schema import dotted
 from engine.yamlsource import YamlSourceError, load
@@ -58,8 +58,10 @@ def load_suppressions(path: str | Path) -> list[Suppression]:
         doc = load(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"{shown}: cannot read: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{shown}: not UTF-8 text: {exc.reason}") from exc
     except YamlSourceError as exc:
-        raise ConfigError(f"{shown}:{exc.line}: {exc.message}") from exc
+        raise ConfigError(f"{Located.where(shown, exc.line)}: {exc.message}") from exc
     data = _jsonable(doc.data)
     errors = sorted(
         validator_for("suppressions").iter_errors(data), key=lambda e: list(map(str, e.path))
@@ -67,14 +69,15 @@ def load_suppressions(path: str | Path) -> list[Suppression]:
     if errors:
         first = errors[0]
         where = tuple(first.absolute_path)
-        raise ConfigError(f"{shown}:{doc.line(where)}: {dotted(where)}: {first.message}")
+        message = one_line(f"{dotted(where)}: {first.message}", limit=400)
+        raise ConfigError(f"{Located.where(shown, doc.line(where))}: {message}")
     out = []
     for index, entry in enumerate(data["suppressions"]):
         try:
             expires = date.fromisoformat(entry["expires"])
         except ValueError as exc:
-            line = doc.line(("suppressions", index, "expires"))
-            raise ConfigError(f"{shown}:{line}: suppressions[{index}].expires: {exc}") from exc
+            line = Located.where(shown, doc.line(("suppressions", index, "expires")))
+            raise ConfigError(f"{line}: suppressions[{index}].expires: {exc}") from exc
         out.append(
             Suppression(
                 index=index,

@@ -116,7 +116,9 @@ def test_email_sent_through_sns_matches_the_preview(
     assert envelope["Subject"] == subject
     # the same email, but for the scan id (each run is a new scan)
     scan_id = re.compile(r"scan-\d{8}T\d{6}Z-[0-9a-f]{8}")
-    assert scan_id.sub("SCAN", envelope["Message"].rstrip("\n")) == scan_id.sub("SCAN", body.rstrip("\n"))
+    assert scan_id.sub("SCAN", envelope["Message"].rstrip("\n")) == scan_id.sub(
+        "SCAN", body.rstrip("\n")
+    )
     assert len(envelope["Subject"]) <= 100
     assert "notify sns" in err
 

@@ -217,4 +217,7 @@ def test_bare_null_is_caught(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     )
     path = write_rule(tmp_path, "bare-null", text)
     line = one_error(capsys, ["rules", "validate", str(path)])
-    assert line == f"{path}:6: bare-null: condition: null here is a field name; write the literal `null`"
+    assert (
+        line
+        == f"{path}:6: bare-null: condition: null here is a field name; write the literal `null`"
+    )

@@ -270,7 +270,7 @@ def _converse(
         clock.sleep(delay)
 
 
-def _attempt(
+def _attempt(  # noqa: PLR0911 - one return per kind of failure reads clearest
     client: Any, request: dict[str, Any], config: ExplainConfig
 ) -> tuple[dict[str, Any] | None, str | None, bool]:
     """One call: (response, None, False), or (None, problem, whether to retry)."""
@@ -296,6 +296,8 @@ def _attempt(
         return None, f"no connection to Bedrock within {config.connect_timeout_s:g} s", False
     except BotoCoreError as exc:
         return None, f"Bedrock call failed: {_line(exc)}", False
+    except ValueError as exc:  # botocore could not even decode the body (e.g. not UTF-8)
+        return None, f"Bedrock sent an unreadable answer ({type(exc).__name__})", False
 
 
 def _describe(code: str, message: str, config: ExplainConfig) -> str:

@@ -29,9 +29,10 @@ def clean(value: Any) -> str:
     return _CONTROL.sub("?", text)
 
 
-def _wrap(text: str, indent: str) -> list[str]:
+def _wrap(text: str, indent: str, subsequent: str | None = None) -> list[str]:
+    follow = indent if subsequent is None else subsequent
     return textwrap.wrap(
-        clean(text), width=WIDTH, initial_indent=indent, subsequent_indent=indent
+        clean(text), width=WIDTH, initial_indent=indent, subsequent_indent=follow
     ) or [indent]
 
 
@@ -114,7 +115,10 @@ def _collection_errors(report: Report) -> list[str]:
     lines = [f"COLLECTION ERRORS ({len(errors)}): these parts of the account were not fully read"]
     for e in errors:
         what = f"{e.service}.{e.operation}"
-        lines += _wrap(f"{e.account_id} {e.region} {what} {e.error_code}: {e.message}", "  - ")
+        # continuation lines indented, not bulleted: one bullet per error
+        lines += _wrap(
+            f"{e.account_id} {e.region} {what} {e.error_code}: {e.message}", "  - ", "    "
+        )
     lines.append("")
     return lines
 

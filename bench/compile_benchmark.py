@@ -10,7 +10,12 @@ Run from the repository root: ``python bench/compile_benchmark.py [--resources N
 - ``jmespath_compiled``: ``jmespath.compile(source)`` once, then ``.search(doc, options)``;
 - ``compiled_search``: ``engine.jmes_compile`` program, ``program.search(doc, functions)``;
 - ``compiled_bound``: the same program bound once, ``bound(doc)`` (what the evaluator calls);
-- ``hand_written``: the condition written as a plain Python function: the limit baseline.
+- ``hand_written``: the condition written as a plain Python function: the limit baseline;
+- ``compiled_kernel`` (all rules together only): what the evaluator runs, one kernel per
+  resource type deciding every rule of the type in one call (``engine.evaluator``: params
+  folded, shared reads, memoised lifecycle/date/price lookups) on the resource document
+  without params; where a kernel raises for a document, that document's rules run one by one
+  (``compiled_bound``), as the evaluator does, and that time counts.
 
 Each of K runs times every side back to back in rotating order and counts the conditions that
 are true and the errors raised by class; all sides must count the same per rule. Throughput is
@@ -39,8 +44,10 @@ from typing import Any
 import jmespath
 
 from engine.functions import FUNCTIONS, FunctionContext, builtin_names, days_since, make_functions
-from engine.jmes_compile import CompiledProgram, compile_program
-from engine.rules import load_rules
+from engine.jmes import MEMOISED_FUNCTIONS, PURE_FUNCTIONS
+from engine.jmes_codegen import KernelRule
+from engine.jmes_compile import CompiledProgram, compile_kernel, compile_program
+from engine.rules import Rule, load_rules
 
 SIDES = (
     "jmespath_search",
@@ -48,6 +55,7 @@ SIDES = (
     "compiled_search",
     "compiled_bound",
     "hand_written",
+    "compiled_kernel",
 )
 CLOCKS: dict[str, Callable[[], float]] = {"cpu": time.process_time, "wall": time.perf_counter}
 Condition = Callable[[dict[str, Any]], Any]
@@ -91,6 +99,59 @@ def hand_written(ctx: FunctionContext) -> dict[str, Condition]:
 
 
 Job = tuple[str, dict[str, Condition], list[Any]]  # rule id, condition per side, documents
+# per resource type: (rule id, gated bound condition) per rule, the kernel's factory and
+# functions (bound afresh in each run: its memos belong to one evaluation), documents without
+# params, and each rule's documents with its params (the fallback's input)
+Kernel = tuple[
+    list[tuple[str, Condition]], Callable[[Any], Condition], Any, list[Any], list[list[Any]]
+]
+
+
+def kernels(n: int, seed: int, functions: Any) -> list[Kernel]:
+    """One kernel per resource type, as ``engine.evaluator`` builds them."""
+    bench = _benchmark_module()
+    bases: dict[str, list[dict[str, Any]]] = {}
+    for resource in bench.generate(n, seed):
+        bases.setdefault(resource.resource_type, []).append(resource.to_dict())
+    out: list[Kernel] = []
+    for resource_type, rules in load_rules().by_type().items():
+        docs = bases.get(resource_type, [])
+        if not docs:
+            continue
+        factory = compile_kernel(
+            [_kernel_rule(rule) for rule in rules], PURE_FUNCTIONS, MEMOISED_FUNCTIONS
+        )
+        bound = _makers(functions, None)["compiled_bound"]
+        one_by_one = [(rule.id, _gated(bound(rule.where), bound(rule.condition))) for rule in rules]
+        with_params = [[{**doc, "params": rule.params} for doc in docs] for rule in rules]
+        out.append((one_by_one, factory, functions, docs, with_params))
+    return out
+
+
+def _kernel_rule(rule: Rule) -> KernelRule:
+    where = rule.where.parsed.parsed if rule.where else None
+    return KernelRule(where, rule.condition.parsed.parsed, rule.params)
+
+
+def kernel_outcomes(kernel: Kernel) -> dict[str, tuple[int, Counter[str]]]:
+    """Per rule: conditions true and errors by class, as ``outcomes`` counts them."""
+    rules, factory, functions, docs, with_params = kernel
+    program = factory(functions)
+    true = [0] * len(rules)
+    errors = [Counter[str]() for _ in rules]
+    for d, doc in enumerate(docs):
+        try:
+            values = program(doc)
+        except Exception:  # noqa: BLE001 - this document's rules run one by one
+            for i, (_, condition) in enumerate(rules):
+                try:
+                    true[i] += condition(with_params[i][d]) is True
+                except Exception as exc:  # noqa: BLE001 - counted and compared
+                    errors[i][type(exc).__name__] += 1
+            continue
+        for i in range(len(rules)):
+            true[i] += values[2 * i] is True and values[2 * i + 1] is True
+    return {rule_id: (true[i], errors[i]) for i, (rule_id, _) in enumerate(rules)}
 
 
 def prepare(n: int, seed: int) -> tuple[list[Job], list[str]]:
@@ -165,11 +226,26 @@ def outcomes(condition: Condition, docs: list[Any]) -> tuple[int, str]:
     return true, ", ".join(f"{n} {name}" for name, n in sorted(errors.items()))
 
 
-def timed_runs(jobs: list[Job], runs: int, clock: Callable[[], float]) -> dict[str, Any]:
+def timed_runs(
+    jobs: list[Job], runs: int, clock: Callable[[], float], kernel_jobs: list[Kernel]
+) -> dict[str, Any]:
     """Per run, per rule and side: evaluations/s; every side must count the same trues."""
     eps: dict[str, dict[str, list[float]]] = {rule_id: {} for rule_id, _, _ in jobs}
     seconds: dict[str, dict[str, list[float]]] = {rule_id: {} for rule_id, _, _ in jobs}
+    kernel_seconds: list[float] = []
+    expected = {rule_id: outcomes(sides["compiled_bound"], docs) for rule_id, sides, docs in jobs}
     for k in range(runs):
+        elapsed = 0.0
+        for kernel in kernel_jobs:
+            gc.collect()
+            start = clock()
+            counted = kernel_outcomes(kernel)
+            elapsed += clock() - start
+            for rule_id, (true, errors) in counted.items():
+                text = ", ".join(f"{n} {name}" for name, n in sorted(errors.items()))
+                if rule_id in expected and (true, text) != expected[rule_id]:
+                    raise SystemExit(f"{rule_id}: the kernel disagrees: {(true, text)}")
+        kernel_seconds.append(elapsed)
         for rule_id, sides, docs in jobs:
             names = list(sides)
             counts = {}
@@ -183,7 +259,7 @@ def timed_runs(jobs: list[Job], runs: int, clock: Callable[[], float]) -> dict[s
                 eps[rule_id].setdefault(side, []).append(len(docs) / elapsed)
             if len(set(counts.values())) != 1:
                 raise SystemExit(f"{rule_id}: the sides disagree on (true, errors): {counts}")
-    return {"per_rule": eps, "seconds": seconds}
+    return {"per_rule": eps, "seconds": seconds, "kernel_seconds": kernel_seconds}
 
 
 def summarise(jobs: list[Job], timed: dict[str, Any], runs: int) -> dict[str, Any]:
@@ -203,11 +279,15 @@ def summarise(jobs: list[Job], timed: dict[str, Any], runs: int) -> dict[str, An
             s: [total / sum(timed["seconds"][r][s][k] for r in members) for k in range(runs)]
             for s in sides
         }
+        if title == "all rules with resources":
+            scopes[title]["compiled_kernel"] = [total / t for t in timed["kernel_seconds"]]
     scopes.update(timed["per_rule"])
     out: dict[str, Any] = {}
     for scope, by_side in scopes.items():
         pairs = [
-            (ours, theirs) for ours in ("compiled_bound", "compiled_search") for theirs in SIDES[:2]
+            (ours, theirs)
+            for ours in ("compiled_kernel", "compiled_bound", "compiled_search")
+            for theirs in SIDES[:2]
         ]
         pairs += [("hand_written", "jmespath_search"), ("hand_written", "compiled_bound")]
         out[scope] = {
@@ -260,7 +340,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.resources < 1 or args.runs < 1:
         parser.error("--resources and --runs must be at least 1")
     jobs, skipped = prepare(args.resources, args.seed)
-    timed = timed_runs(jobs, args.runs, CLOCKS[args.clock])
+    functions = make_functions(FunctionContext(_benchmark_module().NOW))
+    kernel_jobs = kernels(args.resources, args.seed, functions)
+    timed = timed_runs(jobs, args.runs, CLOCKS[args.clock], kernel_jobs)
     result = {
         "resources": args.resources,
         "runs": args.runs,

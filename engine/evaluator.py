@@ -5,6 +5,15 @@ has one outcome: pass, fail (a ``Finding``), not applicable (the rule's ``where`
 error: the condition did not yield a boolean (a ``null`` from a missing path included), a
 function raised, or the rule reads an attribute the collector could not read. An error is a
 finding of its own (``outcome='error'``), never read as a pass.
+
+Fast path: the rules of each type are compiled into one kernel (``engine.jmes_codegen.
+generate_kernel``) that decides every rule's ``where`` and condition in one call, with params
+folded in, shared reads and memoised lifecycle, date and price lookups. It runs when the
+resource has every attribute the rules read and nothing unreadable (then no rule can be
+unusable); if it raises, that resource is evaluated rule by rule, so a rule that raises gets
+its own error outcome exactly as without the kernel. Severity, evidence and cost are evaluated
+for fails only, rule by rule. ``Evaluator(..., kernels=False)`` turns the fast path off (the
+differential tests compare both).
 """
 
 from __future__ import annotations
@@ -19,6 +28,9 @@ import jmespath
 from engine.clock import iso
 from engine.errors import one_line
 from engine.functions import FunctionContext, make_functions
+from engine.jmes import MEMOISED_FUNCTIONS, PURE_FUNCTIONS
+from engine.jmes_codegen import KernelRule, UnsupportedNode
+from engine.jmes_compile import compile_kernel
 from engine.lifecycle import LiveTable
 from engine.model import Finding, Resource, finding_id
 from engine.rules import Rule, RuleSet
@@ -97,6 +109,64 @@ class _Outcome:
         self.error = error
 
 
+@dataclass
+class _Plan:
+    """How one resource type is evaluated: its rules in order, and the kernel's share."""
+
+    rules: list[Rule]
+    #: ``program(doc) -> (w0, c0, ...)`` over ``kernel_rules``, or None
+    kernel: Any = None
+    #: per rule of ``rules``: its index in the kernel's output, or -1 (evaluated alone)
+    slots: list[int] = field(default_factory=list)
+    #: attributes the kernel's rules read: all present, none unreadable -> the fast path
+    needs: frozenset[str] = frozenset()
+
+
+def _kernel_rules(rules: list[Rule]) -> list[Rule]:
+    """The rules that can share a kernel: compiled to Python, not reading the whole document."""
+    out = []
+    for rule in rules:
+        programs = [rule.condition.program] + ([rule.where.program] if rule.where else [])
+        if any(p.backend != "python" for p in programs):
+            continue
+        try:
+            compile_kernel([_kernel_rule(rule)], PURE_FUNCTIONS, MEMOISED_FUNCTIONS)
+        except (UnsupportedNode, SyntaxError, RecursionError, MemoryError, ValueError):
+            continue
+        out.append(rule)
+    return out
+
+
+def _kernel_rule(rule: Rule) -> KernelRule:
+    where = rule.where.parsed.parsed if rule.where else None
+    return KernelRule(where, rule.condition.parsed.parsed, rule.params)
+
+
+def _plan(rules: list[Rule], functions: Any, kernels: bool) -> _Plan:
+    shared = _kernel_rules(rules) if kernels else []
+    if not shared:
+        return _Plan(rules, slots=[-1] * len(rules))
+    try:
+        factory = compile_kernel(
+            [_kernel_rule(r) for r in shared], PURE_FUNCTIONS, MEMOISED_FUNCTIONS
+        )
+    except (UnsupportedNode, SyntaxError, RecursionError, MemoryError, ValueError):
+        return _Plan(rules, slots=[-1] * len(rules))
+    index = {id(rule): i for i, rule in enumerate(shared)}
+    needs: set[str] = set()
+    for rule in shared:
+        needs |= rule.condition.attributes | (rule.where.attributes if rule.where else set())
+    return _Plan(
+        rules,
+        kernel=factory(functions),
+        slots=[index.get(id(rule), -1) for rule in rules],
+        needs=frozenset(needs),
+    )
+
+
+_PASS = _Outcome("pass")
+
+
 class Evaluator:
     """Evaluates rules against resources with one clock; reusable across batches."""
 
@@ -106,6 +176,7 @@ class Evaluator:
         now: datetime,
         record_others: bool = False,
         lifecycle_live: LiveTable | None = None,
+        kernels: bool = True,
     ) -> None:
         self.rules = rules
         self.record_others = record_others
@@ -116,11 +187,10 @@ class Evaluator:
         self.functions = make_functions(context)
         self.options = jmespath.Options(custom_functions=self.functions)
         self.by_type = rules.by_type()
+        self.plans = {t: _plan(rs, self.functions, kernels) for t, rs in self.by_type.items()}
         self.stats: dict[str, RuleStats] = {r.id: RuleStats() for r in rules.rules}
 
-    def evaluate_one(  # noqa: PLR0911 - one return per outcome reads clearest
-        self, rule: Rule, doc: dict[str, Any], resource: Resource
-    ) -> _Outcome:
+    def evaluate_one(self, rule: Rule, doc: dict[str, Any], resource: Resource) -> _Outcome:
         """One rule on one resource document (the Resource dict plus ``params``)."""
         try:
             if rule.where is not None:
@@ -138,11 +208,31 @@ class Evaluator:
             if missing:
                 return _Outcome("error", error=missing)
             result = rule.condition.program.search(doc, self.functions)
-            if not isinstance(result, bool):
-                message = f"condition yielded {_kind(result)}, not a boolean"
-                return _Outcome("error", error=message + " (a path it reads may be missing)")
-            if not result:
-                return _Outcome("pass")
+        except Exception as exc:  # noqa: BLE001 - any failure inside a rule is its error outcome
+            return _Outcome("error", error=f"{type(exc).__name__}: {exc}")
+        return self._judged(rule, result, doc)
+
+    def _decided(self, rule: Rule, applies: Any, result: Any, base: dict[str, Any]) -> _Outcome:
+        """The outcome from a kernel's ``where`` and condition values (no rule is unusable)."""
+        if rule.where is not None:
+            if not isinstance(applies, bool):
+                return _Outcome("error", error=f"where yielded {_kind(applies)}, not a boolean")
+            if not applies:
+                return _Outcome("not_applicable")
+        if result is True:  # only a fail needs the document with params
+            doc = dict(base)
+            doc["params"] = rule.params
+            return self._judged(rule, result, doc)
+        return self._judged(rule, result, base)
+
+    def _judged(self, rule: Rule, result: Any, doc: dict[str, Any]) -> _Outcome:
+        """Pass, fail (with severity, evidence, cost) or error, from the condition's value."""
+        if not isinstance(result, bool):
+            message = f"condition yielded {_kind(result)}, not a boolean"
+            return _Outcome("error", error=message + " (a path it reads may be missing)")
+        if not result:
+            return _PASS
+        try:
             severity = self._severity(rule, doc)
             evidence = {
                 name: expr.program.search(doc, self.functions) for name, expr in rule.evidence
@@ -179,29 +269,54 @@ class Evaluator:
         count = 0
         for resource in resources:
             count += 1
-            rules = self.by_type.get(resource.resource_type)
-            if not rules:
+            plan = self.plans.get(resource.resource_type)
+            if plan is None:
                 continue
             base = resource.to_dict()
-            for rule in rules:
-                doc = dict(base)
-                doc["params"] = rule.params
-                outcome = self.evaluate_one(rule, doc, resource)
-                stats = self.stats[rule.id]
-                if outcome.kind in ("pass", "not_applicable"):
-                    if outcome.kind == "pass":
-                        stats.passed += 1
-                    else:
-                        stats.not_applicable += 1
-                    if self.record_others:
-                        self.others.append((rule.id, resource.resource_id, outcome.kind))
+            decided = self._kernel(plan, resource, base)
+            for rule, slot in zip(plan.rules, plan.slots, strict=True):
+                if decided is not None and slot >= 0:
+                    outcome = self._decided(rule, decided[2 * slot], decided[2 * slot + 1], base)
                 else:
-                    if outcome.kind == "fail":
-                        stats.failed += 1
-                    else:
-                        stats.errors += 1
-                    findings.append(self._finding(rule, resource, outcome))
+                    doc = dict(base)
+                    doc["params"] = rule.params
+                    outcome = self.evaluate_one(rule, doc, resource)
+                self._count(rule, resource, outcome, findings)
         return findings, count
+
+    def _kernel(
+        self, plan: _Plan, resource: Resource, base: dict[str, Any]
+    ) -> tuple[Any, ...] | None:
+        """The kernel's values for this resource, or None: the rules then run one by one."""
+        if plan.kernel is None:
+            return None
+        attributes = resource.attributes
+        if attributes.get("unreadable") or not attributes.keys() >= plan.needs:
+            return None
+        try:
+            decided: tuple[Any, ...] = plan.kernel(base)
+        except Exception:  # noqa: BLE001 - rule by rule, each raising rule gets its own error
+            return None
+        return decided
+
+    def _count(
+        self, rule: Rule, resource: Resource, outcome: _Outcome, findings: list[Finding]
+    ) -> None:
+        stats = self.stats[rule.id]
+        kind = outcome.kind
+        if kind == "pass" or kind == "not_applicable":  # noqa: PLR1714 - two interned strings
+            if kind == "pass":
+                stats.passed += 1
+            else:
+                stats.not_applicable += 1
+            if self.record_others:
+                self.others.append((rule.id, resource.resource_id, kind))
+            return
+        if kind == "fail":
+            stats.failed += 1
+        else:
+            stats.errors += 1
+        findings.append(self._finding(rule, resource, outcome))
 
     def _finding(self, rule: Rule, resource: Resource, outcome: _Outcome) -> Finding:
         is_error = outcome.kind == "error"
@@ -235,13 +350,15 @@ def evaluate(
     now: datetime,
     record_others: bool = False,
     lifecycle_live: LiveTable | None = None,
+    *,
+    kernels: bool = True,
 ) -> Evaluation:
     """Evaluate every rule against every resource of its type.
 
     ``record_others`` also keeps the (rule, resource) pairs that passed or did not apply, for
     formats that list every evaluation (JUnit); off by default to keep memory flat.
     """
-    evaluator = Evaluator(rules, now, record_others, lifecycle_live)
+    evaluator = Evaluator(rules, now, record_others, lifecycle_live, kernels)
     findings, count = evaluator.run(resources)
     return Evaluation(
         findings=findings, stats=evaluator.stats, resources=count, others=evaluator.others

@@ -47,13 +47,16 @@ class JmesFunction:
     signature: tuple[tuple[str, ...], ...]
     variadic: bool
     doc: str
+    #: the call as a Python expression over ``{0}``, ``{1}``..., when the compiled code may make
+    #: it inline (``engine.jmes_codegen.INLINE`` must hold the same template)
+    inline: str | None = None
 
 
 FUNCTIONS: Registry[JmesFunction] = Registry("jmespath functions")
 
 
 def function(
-    name: str, *arg_types: list[str], variadic: bool = False
+    name: str, *arg_types: list[str], variadic: bool = False, inline: str | None = None
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``impl(ctx, *args)`` as JMESPath function ``name`` with argument types."""
 
@@ -66,6 +69,7 @@ def function(
                 signature=tuple(tuple(t) for t in arg_types),
                 variadic=variadic,
                 doc=impl.__doc__ or "",
+                inline=inline,
             ),
         )
         return impl
@@ -100,7 +104,10 @@ def make_functions(ctx: FunctionContext) -> jmespath.functions.Functions:
         signature: list[dict[str, Any]] = [{"types": list(t)} for t in spec.signature]
         if spec.variadic and signature:
             signature[-1]["variadic"] = True
-        table[name] = {"function": _bind(spec.impl, ctx), "signature": signature}
+        bound = _bind(spec.impl, ctx)
+        if spec.inline is not None:
+            bound.jmespath_inline = spec.inline  # type: ignore[attr-defined]
+        table[name] = {"function": bound, "signature": signature}
     instance.FUNCTION_TABLE = table  # instance attribute shadows the class table
     return instance
 
@@ -197,7 +204,7 @@ def lifecycle(ctx: FunctionContext, product: str, version: str | None) -> dict[s
 # --- arithmetic and prices, for estimated costs (JMESPath has no arithmetic operators) ------
 
 
-@function("multiply", ["number"], ["number"])
+@function("multiply", ["number"], ["number"], inline="({0} * {1})")
 def multiply(ctx: FunctionContext, left: float, right: float) -> float:
     """The product of two numbers.
 
@@ -210,7 +217,7 @@ def multiply(ctx: FunctionContext, left: float, right: float) -> float:
     return left * right
 
 
-@function("add", ["number"], ["number"])
+@function("add", ["number"], ["number"], inline="({0} + {1})")
 def add(ctx: FunctionContext, left: float, right: float) -> float:
     """The sum of two numbers.
 
@@ -223,7 +230,7 @@ def add(ctx: FunctionContext, left: float, right: float) -> float:
     return left + right
 
 
-@function("subtract", ["number"], ["number"])
+@function("subtract", ["number"], ["number"], inline="({0} - {1})")
 def subtract(ctx: FunctionContext, left: float, right: float) -> float:
     """``left - right``.
 

@@ -22,6 +22,9 @@ from engine.jmes_compile import CompiledProgram, compile_program
 # Every function is pure given its bound context (the clock): repeated calls with the same
 # arguments in one expression are evaluated once.
 PURE_FUNCTIONS = functions.builtin_names() | frozenset(functions.FUNCTIONS)
+# The expensive ones (a timestamp parse, a lifecycle or price table lookup), whose results the
+# evaluator's kernels keep across resources for one evaluation: one lookup per distinct value.
+MEMOISED_FUNCTIONS = frozenset({"days_since", "days_until", "lifecycle", "price"})
 
 
 class ExpressionError(ValueError):

@@ -9,6 +9,12 @@ jmespath 1.1.0's ``TreeInterpreter`` (``jmespath/visitor.py``); projections beco
 loops. The runtime helpers the source names (``_field``, ``_equals``, ``_resolve``, ...) live in
 ``engine.jmes_compile``.
 
+``generate_kernel(rules)`` emits one function for all the rules of a resource type, for the
+evaluator's fast path: each rule's ``where`` and ``condition`` in turn over one document, the
+rule's ``params`` folded in as constants (the document is the resource alone, no per-rule copy),
+field reads and pure calls shared between rules, and the expensive functions (lifecycle lookups,
+timestamp arithmetic, prices) memoised across documents for the life of one binding.
+
 Python limits static nesting (20 nested loop blocks, 100 indentation levels), so a node met
 deeper than ``MAX_LOOPS`` loops or ``MAX_INDENT`` levels is emitted as a function of its own.
 """
@@ -48,6 +54,9 @@ NODE_TYPES = frozenset(
 )
 MAX_LOOPS = 8
 MAX_INDENT = 40
+#: entries per memoised call site and binding: a bound on memory, not a tuning knob
+MEMO_LIMIT = 65_536
+_ROOT = "v0"
 _ORDERING = {"lt": "<", "gt": ">", "lte": "<=", "gte": ">="}
 
 
@@ -77,6 +86,7 @@ class _Val:
 @dataclass
 class _Function:
     lines: list[str] = field(default_factory=list)
+    #: two levels: ``def _bind`` and ``def program`` (the kernel's prologue is emitted here)
     indent: int = 2
     loops: int = 0
     #: (value's local, field name) or (function, argument sources) -> the local already
@@ -95,9 +105,67 @@ def generate(ast: dict[str, Any], pure_functions: frozenset[str] = frozenset()) 
     return _Generator(pure_functions).run(ast)
 
 
+@dataclass(frozen=True)
+class KernelRule:
+    """One rule for ``generate_kernel``: its ASTs and the value ``params`` has in its documents."""
+
+    where: dict[str, Any] | None
+    condition: dict[str, Any]
+    params: Any
+
+
+def generate_kernel(
+    rules: list[KernelRule],
+    pure_functions: frozenset[str] = frozenset(),
+    memoised: frozenset[str] = frozenset(),
+) -> Generated:
+    """Source of ``_bind(functions) -> program(doc)`` returning ``(w0, c0, w1, c1, ...)``.
+
+    ``doc`` is the document without ``params``; for rule ``i``, ``w_i`` is its ``where`` value
+    (``True`` when it has none) and ``c_i`` its condition's value when ``w_i is True``, else
+    None. Each value is what ``search`` on ``{**doc, "params": params_i}`` returns. Raises
+    ``UnsupportedNode`` when a rule reads the document as a whole (``@`` at the top, ``*``
+    over it): there ``params`` could not be folded, so that rule must run on its own.
+    Functions in ``memoised`` must depend on their arguments and the binding alone: a call
+    with the same arguments (and argument classes) returns the first call's object.
+    """
+    return _Generator(pure_functions, memoised).run_kernel(rules)
+
+
 def _truthy_constant(value: Any) -> bool:
     # TreeInterpreter._is_false term by term, evaluated once for a literal
     return not (value == "" or value == [] or value == {} or value is None or value is False)  # noqa: PLR1714
+
+
+def _is_constant(code: str) -> bool:
+    """Whether generated code is a constant: an inline literal ``(...)`` or a ``_k`` global."""
+    return code.startswith("(") or code.startswith("_k")
+
+
+def _literal(node: dict[str, Any]) -> bool:
+    """A literal, or a key: literal pair of a multi-select hash."""
+    if node.get("type") == "key_val_pair":
+        return _literal(node["children"][0])
+    return node.get("type") == "literal"
+
+
+def _literal_value(node: dict[str, Any]) -> Any:
+    if node.get("type") == "key_val_pair":
+        return _literal_value(node["children"][0])
+    return node["value"]
+
+
+#: functions whose call the generated code makes inline, after the same arity and type checks;
+#: only where the bound table holds the library's own implementation (``contains``,
+#: ``length``) or a function whose ``jmespath_inline`` attribute is this very template
+#: (``engine.functions`` sets it on the arithmetic it registers)
+INLINE = {
+    "contains": "({1} in {0})",
+    "length": "len({0})",
+    "multiply": "({0} * {1})",
+    "add": "({0} + {1})",
+    "subtract": "({0} - {1})",
+}
 
 
 def _plain_equality(value: Any) -> bool:
@@ -113,9 +181,30 @@ def _plain_equality(value: Any) -> bool:
     return value not in (0, 1)
 
 
+class _NoParams:
+    """``params`` is not folded: the document carries its own."""
+
+
+_NO_PARAMS = _NoParams()
+
+
 class _Generator:
-    def __init__(self, pure_functions: frozenset[str]) -> None:
+    def __init__(
+        self, pure_functions: frozenset[str], memoised: frozenset[str] = frozenset()
+    ) -> None:
         self.pure = pure_functions
+        self.memoised = memoised
+        #: the rule's params in a kernel, read by ``params`` at the top of the document
+        self.params: Any = _NO_PARAMS
+        self.memos: list[int] = []
+        self.inlined: set[int] = set()
+        #: kernel only: field reads from the document (and from those reads), done once at
+        #: the top of the program for every rule: a JSON field read has no side effects and
+        #: cannot raise, so reading it early changes no result
+        self.hoist = False
+        self.hoisted: dict[tuple[str, ...], str] = {}
+        self.hoisted_names: set[str] = set()
+        self.prologue = _Function()
         self.counter = 0
         self.namespace: dict[str, Any] = {}
         self.calls: list[tuple[str, int]] = []
@@ -124,14 +213,46 @@ class _Generator:
         self.fn = _Function()
 
     def run(self, ast: dict[str, Any]) -> Generated:
-        self.fn.lines.append("    def program(v0):")
-        result = self.expr(ast, _Val("v0"))
+        self.fn.lines.append(f"    def program({_ROOT}):")
+        result = self.expr(ast, _Val(_ROOT))
         self.emit(f"return {result.code}")
+        return self.finish()
+
+    def run_kernel(self, rules: list[KernelRule]) -> Generated:
+        self.fn.lines.append(f"    def program({_ROOT}):")
+        self.hoist = True
+        outputs: list[str] = []
+        for rule in rules:
+            self.params = rule.params
+            applies, result = self.name("w"), self.name("r")
+            if rule.where is None:
+                self.emit(f"{applies} = True")
+                self.emit(f"{result} = {self.expr(rule.condition, _Val(_ROOT)).code}")
+            else:
+                self.emit(f"{applies} = {self.expr(rule.where, _Val(_ROOT)).code}")
+                self.open(f"if {applies} is True:")
+                self.emit(f"{result} = {self.expr(rule.condition, _Val(_ROOT)).code}")
+                self.close()
+                self.emit("else:")
+                self.emit(f"    {result} = None")
+            outputs += [applies, result]
+        self.params = _NO_PARAMS
+        self.emit(f"return ({', '.join(outputs)},)")
+        self.fn.lines[1:1] = self.prologue.lines
+        return self.finish()
+
+    def finish(self) -> Generated:
         lines = ["def _bind(functions):"]
         for site, (name, argc) in enumerate(self.calls):
             names = [f"_fast{site}", f"_fn{site}"]
             names += [f"_{kind}{site}_{i}" for i in range(argc) for kind in ("ok", "tc")]
             lines.append(f"    {', '.join(names)} = _resolve(functions, {name!r}, {argc})")
+        lines += [f"    _memo{site} = {{}}" for site in self.memos]
+        lines += [
+            f"    _inl{site} = _fast{site} and _inline(functions, {name!r}, _fn{site})"
+            for site, (name, _) in enumerate(self.calls)
+            if site in self.inlined
+        ]
         for sub in self.subs:
             lines += sub
         lines += [f"    {line}" for line in self.exprefs]
@@ -171,7 +292,11 @@ class _Generator:
         if value.const:
             return repr(_truthy_constant(value.value))
         c = value.code
-        return f"({c} is True or ({c} is not None and {c} is not False and _truthy({c})))"
+        # the common classes decided inline (a string by its emptiness, a number always true)
+        return (
+            f"({c} is True if {c}.__class__ is bool else ({c} != '' if {c}.__class__ is str "
+            f"else ({c}.__class__ in _NUMBERS or ({c} is not None and _truthy({c})))))"
+        )
 
     def sub_function(self, node: dict[str, Any]) -> str:
         """Emit ``node`` as a function of its own, ``_sN(v)``, defined in the factory."""
@@ -211,6 +336,7 @@ class _Generator:
         if kind not in NODE_TYPES:
             raise UnsupportedNode(f"no compiled form for AST node type {kind!r}")
         if self.fn.loops >= MAX_LOOPS or self.fn.indent >= MAX_INDENT:
+            self.whole_document(cur)
             target = self.name("t")
             self.emit(f"{target} = {self.sub_function(node)}({cur.code})")
             return _Val(target)
@@ -225,7 +351,13 @@ class _Generator:
 
     n_subexpression = n_index_expression = n_pipe = chain
 
+    def whole_document(self, cur: _Val) -> None:
+        """In a kernel, the top document lacks ``params``: it must not escape as a value."""
+        if self.params is not _NO_PARAMS and not cur.const and cur.code == _ROOT:
+            raise UnsupportedNode("the expression reads the whole document")
+
     def n_identity(self, node: dict[str, Any], cur: _Val) -> _Val:
+        self.whole_document(cur)
         return cur
 
     n_current = n_identity
@@ -237,7 +369,20 @@ class _Generator:
         return self.expr(node["children"][0], cur)
 
     def n_field(self, node: dict[str, Any], cur: _Val) -> _Val:
+        if cur.const:  # a field of a literal (or of folded params) is known now
+            value = cur.value.get(node["value"]) if isinstance(cur.value, dict) else None
+            return self.constant(value)
+        if self.params is not _NO_PARAMS and cur.code == _ROOT and node["value"] == "params":
+            return self.constant(self.params)
         c, key = cur.code, repr(node["value"])
+        if self.hoist and (c == _ROOT or c in self.hoisted_names):
+            if (c, key) not in self.hoisted:
+                target = self.name("h")
+                line = f"{target} = {c}.get({key}) if {c}.__class__ is dict else _field({c}, {key})"
+                self.prologue.lines.append("        " + line)
+                self.hoisted[(c, key)] = target
+                self.hoisted_names.add(target)
+            return _Val(self.hoisted[(c, key)])
         # A field read twice from the same local (``attributes.x`` ... ``attributes.y``) is
         # read once: locals are assigned once per run of their block, and a JSON ``dict.get``
         # has no side effects.
@@ -343,6 +488,15 @@ class _Generator:
         return self.multi_select(node, cur, keys=[c["value"] for c in node["children"]])
 
     def multi_select(self, node: dict[str, Any], cur: _Val, keys: list[str] | None) -> _Val:
+        children = node["children"]
+        if children and all(_literal(child) for child in children) and not cur.const:
+            # ``['a', 'b']``: built once (the library builds a new one per search; nothing
+            # downstream mutates a value, and evidence is copied into findings)
+            values = [_literal_value(child) for child in children]
+            folded = values if keys is None else dict(zip(keys, values, strict=True))
+            c, target, constant = self.var(cur), self.name("t"), self.constant(folded)
+            self.emit(f"{target} = None if {c} is None else {constant.code}")
+            return _Val(target)
         c, target = self.var(cur), self.name("t")
         self.emit(f"if {c} is None:")
         self.emit(f"    {target} = None")
@@ -436,18 +590,72 @@ class _Generator:
         key = ("()", name, *args)
         if name in self.pure and key in self.fn.known:
             return _Val(self.fn.known[key])
+        if (
+            self.hoist
+            and name in self.memoised
+            and all(a in self.hoisted_names or _is_constant(a) for a in args)
+        ):
+            return self.hoisted_call(name, args)
         site, target = len(self.calls), self.name("t")
         self.calls.append((name, len(args)))
+        if name in self.memoised:
+            self.memo_call(site, name, args, target)
+        else:
+            self.call(site, name, args, target)
+        if name in self.pure:
+            self.fn.known[key] = target
+        return _Val(target)
+
+    def hoisted_call(self, name: str, args: list[str]) -> _Val:
+        """A memoised call on hoisted or constant arguments, made once at the top for every
+        rule (``lifecycle(attributes.engine, attributes.engine_version)``: one memo lookup per
+        resource, its fields hoisted too). Made where a rule would not have made it, it may
+        raise where that rule would not: then the kernel raises and the evaluator runs that
+        resource's rules one by one, so outcomes are unchanged."""
+        key = ("()", name, *args)
+        if key not in self.hoisted:
+            site, target = len(self.calls), self.name("h")
+            self.calls.append((name, len(args)))
+            saved, self.fn = self.fn, self.prologue
+            self.memo_call(site, name, args, target)
+            self.fn = saved
+            self.hoisted[key] = target
+            self.hoisted_names.add(target)
+        return _Val(self.hoisted[key])
+
+    def call(self, site: int, name: str, args: list[str], target: str) -> None:
         # Fast path: the same arity and type checks as Functions.call_function, resolved once
         # per Functions instance by _resolve (engine/jmes_compile.py); else the library call.
         self.open(f"if _fast{site}:")
         for i, arg in enumerate(args):
             self.emit(f"if {arg}.__class__ not in _ok{site}_{i}:")
             self.emit(f"    _tc{site}_{i}({arg})")
-        self.emit(f"{target} = _fn{site}(functions{''.join(', ' + a for a in args)})")
+        call = f"_fn{site}(functions{''.join(', ' + a for a in args)})"
+        if name in INLINE and len(args) == INLINE[name].count("{"):
+            call = f"{INLINE[name].format(*args)} if _inl{site} else {call}"
+            self.inlined.add(site)
+        self.emit(f"{target} = {call}")
         self.close()
         self.emit("else:")
         self.emit(f"    {target} = functions.call_function({name!r}, [{', '.join(args)}])")
-        if name in self.pure:
-            self.fn.known[key] = target
-        return _Val(target)
+
+    def memo_call(self, site: int, name: str, args: list[str], target: str) -> None:
+        """``call`` behind a per-binding memo keyed by the arguments and their classes (so
+        ``1``, ``1.0`` and ``true`` stay apart); arguments that are not scalars are not kept,
+        nor is a call that raised, nor any call once the memo holds ``MEMO_LIMIT`` entries."""
+        self.memos.append(site)
+        key = self.name("k")
+        scalars = " and ".join(f"{a}.__class__ in _SCALARS" for a in args) or "True"
+        parts = "".join(f"{a}, {a}.__class__, " for a in args)
+        self.open(f"if {scalars}:")
+        self.emit(f"{key} = ({parts})")
+        self.emit(f"{target} = _memo{site}.get({key}, _MISSING)")
+        self.open(f"if {target} is _MISSING:")
+        self.call(site, name, args, target)
+        self.emit(f"if len(_memo{site}) < {MEMO_LIMIT}:")
+        self.emit(f"    _memo{site}[{key}] = {target}")
+        self.close()
+        self.close()
+        self.open("else:")
+        self.call(site, name, args, target)
+        self.close()

@@ -36,7 +36,7 @@ import jmespath
 from jmespath import functions as jp_functions
 from jmespath import visitor
 
-from engine.jmes_codegen import UnsupportedNode, generate
+from engine.jmes_codegen import INLINE, KernelRule, UnsupportedNode, generate, generate_kernel
 
 Program = Callable[[Any], Any]
 _MISSING = object()
@@ -141,6 +141,37 @@ def _fast_path(functions: Any) -> bool:
     )
 
 
+def _array_check(value: Any, groups: tuple[frozenset[type], ...], slow: Any) -> None:
+    """``_type_check_single`` for an ``array-<type>`` argument, the accepting case inline.
+
+    The library takes the element type group of the first element and requires every element
+    in it (``Functions._subtype_check``); an empty list passes. A plain ``list`` whose elements
+    all sit in the first element's group passes here; anything else goes to the library's own
+    check, which raises its error (or passes a class it knows and we do not).
+    """
+    if value.__class__ is list:
+        if not value:
+            return
+        first = value[0].__class__
+        for group in groups:
+            if first in group:
+                for element in value:
+                    if element.__class__ not in group:
+                        slow(value)
+                        return
+                return
+    slow(value)
+
+
+def _inline(functions: Any, name: str, function: Any) -> bool:
+    """Whether the call site may run ``INLINE[name]`` instead of calling ``function``: the
+    table holds the library's own implementation, or one that declares that template."""
+    if function is None or name not in INLINE:
+        return False
+    own = _LIBRARY.FUNCTION_TABLE.get(name, {}).get("function")
+    return function is own or getattr(function, "jmespath_inline", None) == INLINE[name]
+
+
 def _resolve(functions: Any, name: str, argc: int) -> tuple[Any, ...]:
     """``(fast, function, ok_0, check_0, ...)`` for one call site, once per bind.
 
@@ -171,12 +202,15 @@ def _resolve(functions: Any, name: str, argc: int) -> tuple[Any, ...]:
             allowed, subtypes = functions._get_allowed_pytypes(types)
         except KeyError:  # an unknown type name: let the library raise it at call time
             return slow
-        ok = (
-            frozenset()
-            if subtypes
-            else frozenset(c for c in _KNOWN_CLASSES if c.__name__ in allowed)
-        )
-        checks += [ok, partial(functions._type_check_single, types=types, function_name=name)]
+        slow_check = partial(functions._type_check_single, types=types, function_name=name)
+        if subtypes:  # an array of one element type: the class test cannot say, a loop can
+            groups = tuple(
+                frozenset(c for c in _KNOWN_CLASSES if c.__name__ in names) for names in subtypes
+            )
+            checks += [frozenset(), partial(_array_check, groups=groups, slow=slow_check)]
+            continue
+        ok = frozenset(c for c in _KNOWN_CLASSES if c.__name__ in allowed)
+        checks += [ok, slow_check]
     return (True, spec["function"], *checks)
 
 
@@ -190,6 +224,9 @@ _RUNTIME: dict[str, Any] = {
     "_cmp": visitor._is_comparable,
     "_NUMSTR": _NUMSTR,
     "_NON_NUMBERS": frozenset((bool, type(None), str, list, dict)),
+    "_SCALARS": frozenset((str, int, float, bool, type(None))),
+    "_NUMBERS": frozenset((int, float)),
+    "_inline": _inline,
     "_MISSING": _MISSING,
     "_Expression": _Expression,
     "_resolve": _resolve,
@@ -199,6 +236,7 @@ _RUNTIME: dict[str, Any] = {
         "list": list,
         "dict": dict,
         "bool": bool,
+        "str": str,
     },
 }
 
@@ -254,6 +292,25 @@ def compile_program(ast: dict[str, Any], pure_functions: Iterable[str] = ()) -> 
     namespace = {**_RUNTIME, **generated.namespace}
     exec(code, namespace)  # noqa: S102 - our own generated code; literals are passed as objects
     return CompiledProgram(ast, "python", source=generated.source, _factory=namespace["_bind"])
+
+
+def compile_kernel(
+    rules: list[KernelRule],
+    pure_functions: Iterable[str] = (),
+    memoised: Iterable[str] = (),
+) -> Callable[[Any], Program]:
+    """``functions -> program(doc) -> (w0, c0, w1, c1, ...)`` for ``generate_kernel``'s rules.
+
+    Raises ``UnsupportedNode`` (a rule that reads the whole document), or ``SyntaxError`` /
+    ``RecursionError`` / ``MemoryError`` / ``ValueError`` when Python cannot compile the
+    source: the caller then evaluates those rules one by one.
+    """
+    generated = generate_kernel(rules, frozenset(pure_functions), frozenset(memoised))
+    code = compile(generated.source, "<jmespath kernel>", "exec")
+    namespace = {**_RUNTIME, **generated.namespace}
+    exec(code, namespace)  # noqa: S102 - our own generated code; literals are passed as objects
+    factory: Callable[[Any], Program] = namespace["_bind"]
+    return factory
 
 
 def compile_source(expression: str, pure_functions: Iterable[str] = ()) -> CompiledProgram:

@@ -27,8 +27,8 @@ from jmespath import exceptions
 from jmespath.functions import Functions, signature
 
 from engine.functions import FunctionContext, make_functions
-from engine.jmes_codegen import MAX_LOOPS
-from engine.jmes_compile import backend_summary, compile_program, compile_source
+from engine.jmes_codegen import INLINE, MAX_LOOPS, KernelRule, UnsupportedNode, generate_kernel
+from engine.jmes_compile import backend_summary, compile_kernel, compile_program, compile_source
 
 EXAMPLES = 50_000 if os.environ.get("HYPOTHESIS_PROFILE") == "long" else 3_000
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -337,3 +337,122 @@ def test_bind_reads_each_functions_instance() -> None:
     assert program.search({}, later) == "2027-01-01T00:00:00Z"
     with pytest.raises(exceptions.UnknownFunctionError):
         program.search({}, None)  # jmespath's built-ins only
+
+
+# --- kernels: every rule of a type in one function, params folded ---------------------------
+
+# no bare ``@``: at the top it reads the whole document, which a kernel refuses (tested below)
+KERNEL_LEAVES = (
+    IDENTIFIERS | LITERALS | st.sampled_from(["params", "params.a", "params.n", "params.foo[0]"])
+)
+KERNEL_EXPRESSIONS = st.recursive(KERNEL_LEAVES, _extend, max_leaves=8)
+KERNEL_DOCS = st.dictionaries(st.sampled_from(KEYS), DOCS, max_size=6)
+MEMOISED = frozenset({"days_since", "days_until", "now"})
+
+
+def library_kernel(
+    rules: list[tuple[str | None, str, Any]], doc: dict[str, Any]
+) -> tuple[Any, ...]:
+    """What a kernel must return, by the library: rule by rule on ``{**doc, "params": p}``."""
+    options = jmespath.Options(custom_functions=OURS)
+    out: list[Any] = []
+    for where, condition, params in rules:
+        full = {**doc, "params": params}
+        applies = True if where is None else jmespath.search(where, full, options)
+        out += [applies, jmespath.search(condition, full, options) if applies is True else None]
+    return tuple(out)
+
+
+@settings(
+    max_examples=EXAMPLES // 3,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(
+    rules=st.lists(
+        st.tuples(st.none() | KERNEL_EXPRESSIONS, KERNEL_EXPRESSIONS, KERNEL_DOCS | DOCS),
+        min_size=1,
+        max_size=4,
+    ),
+    docs=st.lists(KERNEL_DOCS, min_size=1, max_size=4),
+)
+def test_a_kernel_agrees_with_the_library_rule_by_rule(
+    rules: list[tuple[str | None, str, Any]], docs: list[dict[str, Any]]
+) -> None:
+    """Values strictly equal; where the library raises the kernel raises too (it may also
+    raise where the library does not: a memoised call is made once at the top for every rule,
+    and the evaluator then runs that document's rules one by one); memoised calls kept across
+    the documents of one binding; a rule reading the whole document (``@``) is refused."""
+    try:
+        kernel_rules = [
+            KernelRule(
+                None if where is None else jmespath.compile(where).parsed,
+                jmespath.compile(condition).parsed,
+                params,
+            )
+            for where, condition, params in rules
+        ]
+    except exceptions.ParseError:
+        assume(False)
+        return
+    try:
+        program = compile_kernel(kernel_rules, frozenset(OURS.FUNCTION_TABLE), MEMOISED)(OURS)
+    except UnsupportedNode as exc:
+        assert "whole document" in str(exc)  # noqa: PT017 - a refusal is one valid outcome
+        event("refused: reads the whole document")
+        return
+    for doc in docs:
+        theirs_kind, theirs = outcome(lambda doc=doc: library_kernel(rules, doc))
+        ours_kind, ours = outcome(lambda doc=doc: program(doc))
+        if ours_kind == "error" and theirs_kind == "value":
+            event("the kernel raised, the library did not: one by one in the evaluator")
+            continue
+        assert ours_kind == theirs_kind, (rules, doc, ours, theirs)
+        event(f"library: {theirs_kind}")
+        if theirs_kind == "value":
+            assert strictly_equal(list(ours), list(theirs)), (rules, doc, ours, theirs)
+
+
+def test_a_kernel_memoises_by_value_and_class_across_documents() -> None:
+    """``tick`` memoised: one call per distinct (value, class), however many documents."""
+    functions = Counting()
+    rules = [KernelRule(None, jmespath.compile("tick(a) == `1`").parsed, {})]
+    program = compile_kernel(rules, frozenset({"tick"}), frozenset({"tick"}))(functions)
+    docs = [{"a": 1}, {"a": 1}, {"a": True}, {"a": 1.0}, {"a": 1}, {"a": [1]}, {"a": [1]}]
+    assert [program(d)[1] for d in docs] == [True, True, False, True, True, False, False]
+    assert functions.ticks == 5  # 1, true, 1.0 once each; [1] is not a scalar: every time
+    fresh = compile_kernel(rules, frozenset({"tick"}), frozenset({"tick"}))(functions)
+    fresh({"a": 1})
+    assert functions.ticks == 6, "the memo belongs to one binding"
+
+
+def test_a_kernel_folds_params_and_refuses_the_whole_document() -> None:
+    rules = [KernelRule(None, jmespath.compile("n > params.limit").parsed, {"limit": 3})]
+    factory = compile_kernel(rules)
+    assert factory(OURS)({"n": 4}) == (True, True)
+    assert "params" not in generate_kernel(rules).source, "params are a constant, not a read"
+    whole = [KernelRule(None, jmespath.compile("length(@) > `1`").parsed, {})]
+    with pytest.raises(UnsupportedNode, match="whole document"):
+        compile_kernel(whole)
+
+
+def test_inline_calls_only_where_the_table_holds_that_implementation() -> None:
+    """``contains`` is made inline for the library's implementation, never for an override."""
+
+    class Overridden(Functions):
+        @signature({"types": ["array", "string"]}, {"types": []})
+        def _func_contains(self, subject: Any, search: Any) -> Any:
+            return "overridden"
+
+    program = compile_source("contains(`[1]`, `1`)")
+    assert program.search({}, Functions()) is True
+    assert program.search({}, Overridden()) == "overridden"
+    assert "in _k" in (program.source or ""), "the library's contains is inline"
+
+
+def test_registered_inline_templates_are_the_generators() -> None:
+    from engine.functions import FUNCTIONS as REGISTERED
+
+    declared = {name: spec.inline for name, spec in REGISTERED.items() if spec.inline}
+    assert declared == {k: v for k, v in INLINE.items() if k in REGISTERED}
+    assert set(declared) == {"multiply", "add", "subtract"}

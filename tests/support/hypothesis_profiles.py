@@ -7,6 +7,9 @@ Two profiles, chosen by the environment variable ``HYPOTHESIS_PROFILE``:
   module together stays within about three minutes on a 2-core machine;
 - ``long``: ten times as many examples per property, for a nightly or a pre-release run.
 
+``ci`` is derandomized (the same examples on every run, so a red CI run is reproducible and
+never a coin toss); ``long`` draws fresh ones each time and is how new failures are found.
+
 Tests take their settings from ``budget(n)`` (never a bare ``@settings``), so the profile
 scales every one of them alike. Deadlines are off: a shared CI machine is noisy, and speed is
 the benchmark's job, not a test's.
@@ -28,6 +31,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, settings
 
 PROFILES = {"ci": 1, "long": 10}
+DERANDOMIZE = {"ci": True, "long": False}
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
 if PROFILE not in PROFILES:
     raise RuntimeError(
@@ -38,7 +42,11 @@ MULTIPLIER = PROFILES[PROFILE]
 _SLOW_CHECKS = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
 for _name, _factor in PROFILES.items():
     settings.register_profile(
-        _name, deadline=None, max_examples=100 * _factor, suppress_health_check=_SLOW_CHECKS
+        _name,
+        deadline=None,
+        max_examples=100 * _factor,
+        suppress_health_check=_SLOW_CHECKS,
+        derandomize=DERANDOMIZE[_name],
     )
 settings.load_profile(PROFILE)
 
@@ -53,6 +61,7 @@ def budget(examples: int) -> settings:
         deadline=None,
         suppress_health_check=[*_SLOW_CHECKS, HealthCheck.function_scoped_fixture],
         print_blob=True,
+        derandomize=DERANDOMIZE[PROFILE],
     )
 
 

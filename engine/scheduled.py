@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from engine.clock import Clock, iso, parse_timestamp
-from engine.errors import ConfigError, RuntimeFailure
+from engine.errors import ConfigError, RuntimeFailure, one_line
 from engine.model import CollectionError, ScanManifest, count_resources
 
 PART_SEPARATOR = "."
@@ -45,19 +45,24 @@ class Settings:
         if not table:
             raise ConfigError("INVENTORY_TABLE_NAME: required (the DynamoDB table name)")
         days = env.get("INVENTORY_RETENTION_DAYS", "90").strip()
-        if not (days.isascii() and days.isdigit()) or not 1 <= int(days) <= 3650:
-            raise ConfigError(f"INVENTORY_RETENTION_DAYS: expected 1..3650 days, got {days!r}")
+        # at most 4 significant digits before int(): past 4,300 it raises a bare ValueError
+        digits = days.isascii() and days.isdigit() and len(days.lstrip("0")) <= 4
+        retention = int(days.lstrip("0") or "0") if digits else 0
+        if not 1 <= retention <= 3650:
+            got = one_line(repr(days), 100)
+            raise ConfigError(f"INVENTORY_RETENTION_DAYS: expected 1..3650 days, got {got}")
         names = env.get("INVENTORY_INCLUDE_RESOURCE_NAMES", "false").strip().lower()
         if names not in ("true", "false"):
+            got = one_line(repr(names), 100)
             raise ConfigError(
-                f"INVENTORY_INCLUDE_RESOURCE_NAMES: expected true or false, got {names!r}"
+                f"INVENTORY_INCLUDE_RESOURCE_NAMES: expected true or false, got {got}"
             )
         when = env.get("INVENTORY_NOTIFY_WHEN", "on_findings").strip()
         if when not in ("always", "on_findings", "on_new_or_critical"):
-            raise ConfigError(f"INVENTORY_NOTIFY_WHEN: unknown policy {when!r}")
+            raise ConfigError(f"INVENTORY_NOTIFY_WHEN: unknown policy {one_line(repr(when), 100)}")
         return cls(
             table=table,
-            retention_days=int(days),
+            retention_days=retention,
             topic_arn=env.get("INVENTORY_TOPIC_ARN", "").strip() or None,
             notify_when=when,
             bedrock_model_id=env.get("INVENTORY_BEDROCK_MODEL_ID", "").strip() or None,

@@ -1,11 +1,14 @@
-"""Store faults survived, nothing lost: DynamoDB write faults, and a run killed mid-write.
+"""Store faults survived, nothing lost: DynamoDB write faults, a run killed mid-write, and a
+SQLite history the CLI cannot open or write.
 
 The whole pipeline (``engine.pipeline.check``, or the CLI where its defaults suffice) runs on a
 snapshot of the small two-region account (``tests/support/faults.py``), so the scan id is
 fixed: running the same scan again is what a retried Lambda does. The DynamoDB store runs on
 moto and on Amazon DynamoDB Local; faults are botocore hooks on its client (UnprocessedItems,
 throttling, access denied, and ``Killed`` raised after some batches have landed). SQLite is
-killed the same way, through a connection that dies after some statements.
+killed the same way, through a connection that dies after some statements. The SQLite
+history is also given to ``engine check`` where it cannot be: under a file, as a folder, as a
+file that is not a database, locked by another writer, and named empty.
 
 Each test asserts what the user sees (the report's problem line, the CLI's message), the exit
 code, and that the report and the store hold every finding and resource they should, once.
@@ -303,3 +306,119 @@ def test_sqlite_killed_mid_write_then_rerun_is_idempotent(
     assert keys(report.findings) == keys(reference.findings)
     assert_stored_once(store, report, reference)
     store.close()
+
+
+# --- a SQLite history the CLI cannot open or write ------------------------------------------
+
+
+def check_cli(snapshot: Path, history: str, out: Path) -> list[str]:
+    return [
+        "check", "--inventory", str(snapshot), "--history", history, "--fail-on", "none",
+        "--format", "json", "-o", str(out), *[a for d in RULE_DIRS for a in ("--rules", d)],
+    ]  # fmt: skip
+
+
+@pytest.fixture
+def short_busy_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The store waits 5 s for another writer's lock; these tests wait 0.1 s."""
+    real_connect = sqlite3.connect
+    monkeypatch.setattr(
+        sqlite3, "connect", lambda *a, **k: real_connect(*a, **k | {"timeout": 0.1})
+    )
+
+
+def locked(path: Path) -> sqlite3.Connection:
+    """Another writer (a second ``engine check``, a database browser) holding the write lock."""
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    return other
+
+
+@pytest.mark.parametrize(
+    ("target", "reason"),
+    [
+        ("a-file/sub/history.sqlite", "cannot open: [Errno 20] Not a directory: "),
+        ("a-folder", "cannot open: unable to open database file"),
+        ("not-a-database.sqlite", "cannot open: file is not a database"),
+        ("locked.sqlite", "cannot open: database is locked"),
+    ],
+)
+def test_a_history_that_cannot_be_opened_is_one_line_and_exit_3(
+    snapshots: tuple[Path, Path],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    short_busy_timeout: None,
+    target: str,
+    reason: str,
+) -> None:
+    (tmp_path / "a-file").write_text("a file, not a folder\n")
+    (tmp_path / "a-folder").mkdir()
+    (tmp_path / "not-a-database.sqlite").write_bytes(b"SQLite format 2\x00" + b"\xff" * 200)
+    SqliteStore(tmp_path / "locked.sqlite").close()
+    other = locked(tmp_path / "locked.sqlite")
+    out = tmp_path / "report.json"
+    code = main(check_cli(snapshots[1], str(tmp_path / target), out))
+    other.close()
+    err = capsys.readouterr().err
+    assert code == 3
+    assert err.startswith(f"engine: error: sqlite:{tmp_path / target}: {reason}"), err
+    assert err.count("\n") == 1, err
+    assert not out.exists(), "the store opens before the scan is read: nothing was reported"
+
+
+def test_a_history_locked_between_open_and_write_is_a_problem_line_and_exit_3(
+    snapshots: tuple[Path, Path],
+    reference: Report,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    short_busy_timeout: None,
+) -> None:
+    path = tmp_path / "history.sqlite"
+    SqliteStore(path).close()
+    others: list[sqlite3.Connection] = []
+    put_resources = SqliteStore.put_resources
+
+    def put_after_another_writer(store: SqliteStore, *args: Any) -> Any:
+        others.append(locked(path))  # read the history, then lost the lock to another run
+        return put_resources(store, *args)
+
+    monkeypatch.setattr(SqliteStore, "put_resources", put_after_another_writer)
+    out = tmp_path / "report.json"
+    code = main(check_cli(snapshots[1], str(path), out))
+    others[0].close()
+    err = capsys.readouterr().err
+    assert code == 3
+    resources = sum(c["count"] for c in reference.manifest.counts)
+    findings = len(reference.findings)
+    assert err.startswith(
+        f"engine: error: sqlite:{path}: {resources} of {resources} resource(s), "
+        f"{findings} of {findings} finding(s), 1 of 1 manifest(s) not written (first: resource "
+    ), err
+    assert err.endswith(": write failed: database is locked)\n") and err.count("\n") == 1, err
+    # the report lost nothing; the store holds nothing of the scan
+    written = {(f["finding_id"], f["outcome"]) for f in json.loads(out.read_text())["findings"]}
+    assert written == {(f.finding_id, f.outcome) for f in reference.findings}
+    store = SqliteStore(path)
+    assert store.latest_scan(ACCOUNT, HOME) is None
+    assert store.scan_manifest(reference.manifest.scan_id) is None
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("", "engine: error: --history '': name a SQLite file or dynamodb:TABLE\n"),
+        ("dynamodb:", "engine: error: --history 'dynamodb:': name the table, e.g. "
+         "dynamodb:aws-inventory\n"),
+    ],
+)  # fmt: skip
+def test_a_history_option_naming_nothing_is_invalid_input_exit_2(
+    snapshots: tuple[Path, Path],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    target: str,
+    message: str,
+) -> None:
+    assert main(check_cli(snapshots[1], target, tmp_path / "report.json")) == 2
+    assert capsys.readouterr().err == message

@@ -1,4 +1,4 @@
-"""Small inputs answered whatever they hold: end-of-life versions, clock values, the rest's map.
+"""Small inputs answered whatever they hold: end-of-life versions, clock values, Lambda settings.
 
 The bad-input properties live in four modules, one per kind of input:
 
@@ -7,13 +7,12 @@ The bad-input properties live in four modules, one per kind of input:
 - ``tests/test_properties_collectors.py``: API responses through every collector's
   ``normalise`` and through the runner;
 - this module: versions and dates given to ``engine.lifecycle.lookup`` (collected versions
-  reach it from any account), and timestamps given to ``engine.clock.parse_timestamp``.
+  reach it from any account), timestamps given to ``engine.clock.parse_timestamp``, and the
+  Lambda handlers' environment given to ``engine.scheduled.Settings.from_env``.
 
 Bedrock answers are covered by ``tests/test_explain_validate.py`` (any JSON value, near-miss
 answers: every group comes back exactly once, text sanitised) and ``tests/test_explain_bedrock.py``
-(malformed tool input, schema violations, timeouts, throttling over HTTP). The Lambda
-environment settings have a strategy, ``tests.support.strategies.lambda_env``, for the
-handlers' own property test.
+(malformed tool input, schema violations, timeouts, throttling over HTTP).
 """
 
 from __future__ import annotations
@@ -22,13 +21,22 @@ import re
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from engine.clock import iso, parse_timestamp
+from engine.errors import ConfigError
 from engine.lifecycle import _dataset, lookup, normalise_version, product_for_engine
+from engine.scheduled import Settings
 from tests.support.hypothesis_profiles import budget, counted
-from tests.support.strategies import BAD_TIMESTAMPS, NASTY_STRINGS, date_values, hostile_text
+from tests.support.strategies import (
+    BAD_TIMESTAMPS,
+    LAMBDA_SETTINGS,
+    NASTY_STRINGS,
+    date_values,
+    hostile_text,
+    lambda_env,
+)
 
 PRODUCTS = sorted(_dataset().products)
 ENGINES = ["mysql", "postgres", "mariadb", "aurora", "aurora-mysql", "aurora-postgresql"]
@@ -126,3 +134,32 @@ def test_extreme_instants_are_value_errors_not_overflows() -> None:
         with pytest.raises(ValueError, match="out of range once converted to UTC"):
             parse_timestamp(text)
     assert lookup("eks", "1.29", datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=5))))
+
+
+@budget(3000)
+@given(env=lambda_env())
+# more than 4,300 digits: int() itself raises ValueError (found by hand; the strategy's text is
+# too short to reach it)
+@example(env={"INVENTORY_TABLE_NAME": "t", "INVENTORY_RETENTION_DAYS": "9" * 5000})
+@example(env={"INVENTORY_TABLE_NAME": "t", "INVENTORY_RETENTION_DAYS": "0" * 5000 + "90"})
+def test_lambda_settings_are_read_or_refused_naming_the_variable(env: dict[str, str]) -> None:
+    """The handlers read ``Settings.from_env`` once at import: a console edit or a Terraform
+    typo must come back as a ConfigError naming the variable, in one line, never as another
+    exception (a cold-start crash with a traceback instead of the variable's name)."""
+    counted("lambda settings")
+    try:
+        settings = Settings.from_env(env)
+    except ConfigError as exc:
+        message = str(exc)
+        name, _, reason = message.partition(": ")
+        assert name in LAMBDA_SETTINGS and reason, message
+        assert name in env or name == "INVENTORY_TABLE_NAME", message  # the one required
+        assert message.isprintable(), message  # one line: no breaks, controls or bidi marks
+        assert len(message) <= 200, message  # a 5,000-character value is cut, not echoed
+        return
+    assert settings.table and settings.table == env["INVENTORY_TABLE_NAME"].strip()
+    days = env.get("INVENTORY_RETENTION_DAYS", "90").strip()
+    assert 1 <= settings.retention_days <= 3650 and str(settings.retention_days) == days.lstrip("0")
+    assert settings.notify_when in ("always", "on_findings", "on_new_or_critical")
+    names = env.get("INVENTORY_INCLUDE_RESOURCE_NAMES", "false").strip().lower()
+    assert settings.include_resource_names is (names == "true")

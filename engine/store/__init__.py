@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from engine.errors import ConfigError
 from engine.history import apply_history
 from engine.model import Finding, Resource, ScanManifest
 from engine.store.base import ScanWrite, Store, StoreError, load_previous, write_scan
@@ -49,12 +50,18 @@ def open_store(
     session: Any = None,
 ) -> Store:
     """A store for ``target``: ``dynamodb:TABLE`` (a boto3 ``session``, or the default one),
-    otherwise a SQLite file path; ``None`` is the default SQLite file."""
+    otherwise a SQLite file path; ``None`` is the default SQLite file.
+
+    A target that names nothing (``--history ''``, ``dynamodb:``) is a ConfigError (exit 2),
+    not a silent fallback to the default file; a store that cannot be opened is a StoreError.
+    """
     text = str(target) if target is not None else ""
+    if target is not None and not text:
+        raise ConfigError("--history '': name a SQLite file or dynamodb:TABLE")
     if text.startswith(DYNAMODB_PREFIX):
         table = text[len(DYNAMODB_PREFIX) :]
         if not table:
-            raise StoreError(f"--history {text!r}: name the table, e.g. dynamodb:aws-inventory")
+            raise ConfigError(f"--history {text!r}: name the table, e.g. dynamodb:aws-inventory")
         import boto3
 
         from engine.store.dynamodb import DynamoStore

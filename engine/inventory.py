@@ -16,7 +16,7 @@ from jsonschema import ValidationError
 
 from engine.errors import InventoryError, one_line
 from engine.model import Resource, ScanManifest
-from engine.schema import dotted, validator, validator_for
+from engine.schema import dotted, resource_errors, validator_for
 
 FORMAT = "aws-inventory-snapshot"
 VERSION = 1
@@ -61,12 +61,11 @@ def parse_snapshot(document: Any, file: str) -> tuple[list[Resource], ScanManife
     records = document.get("resources")
     if not isinstance(records, list):
         raise InventoryError(f"{file}: resources: expected an array")
-    check = validator("resource")
     resources: list[Resource] = []
     for index, record in enumerate(records):
         rid = record.get("resource_id") if isinstance(record, dict) else None
         who = f"resources[{index}]" + (f" ({one_line(rid, 200)})" if isinstance(rid, str) else "")
-        _refuse(file, who, check.iter_errors(record))
+        _refuse(file, who, resource_errors(record))
         _refuse_surrogates(file, who, record)
         resources.append(Resource.from_dict(record))
     scan = document.get("scan")

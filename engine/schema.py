@@ -3,6 +3,11 @@
 The Resource schema is the base (``resource.base.json``) plus one attributes fragment per
 resource type (``schemas/types/<type>.json``); the set of fragments is also the set of resource
 types rules may name. Used by the rule loader, the snapshot reader, ``engine schema`` and tests.
+
+``resource_errors(doc)`` is the per-resource check of the snapshot reader and the collectors:
+a compiled acceptance check per resource type (``engine.schema_compile``) answers "valid" in a
+few microseconds, and only a document it is not sure of goes through jsonschema, whose errors
+are returned as ``validator("resource").iter_errors`` gives them.
 """
 
 from __future__ import annotations
@@ -12,7 +17,9 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError
+
+from engine.schema_compile import Check, compile_resource_checks, dispatcher
 
 SCHEMA_NAMES = ("resource", "rule", "finding")
 
@@ -89,6 +96,32 @@ def validator_for(name: str) -> Draft202012Validator:
 def validator(name: str) -> Draft202012Validator:
     """A cached validator for the named schema."""
     return Draft202012Validator(schema(name), format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+@cache
+def resource_checks() -> dict[str, Check]:
+    """``{resource_type: check}``: the compiled acceptance checks, one per type that translates."""
+    return compile_resource_checks(schema("resource"), Draft202012Validator.FORMAT_CHECKER)
+
+
+@cache
+def _accepts_resource() -> Check:
+    return dispatcher(resource_checks())
+
+
+def resource_errors(doc: Any) -> list[ValidationError]:
+    """The Resource schema's errors for ``doc`` (``[]`` when valid), as jsonschema reports them.
+
+    Same decisions and messages as ``validator("resource").iter_errors(doc)``: the compiled
+    check only ever answers "certainly valid"; everything else is jsonschema's to judge.
+    """
+    if _accepts_resource()(doc):
+        return []
+    return list(validator("resource").iter_errors(doc))
+
+
+def is_valid_resource(doc: Any) -> bool:
+    return _accepts_resource()(doc) or validator("resource").is_valid(doc)
 
 
 def dotted(path: Any) -> str:

@@ -14,6 +14,8 @@ import hashlib
 import json
 import random
 import tempfile
+from collections import Counter
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -47,15 +49,19 @@ def templates(now: datetime) -> list[dict[str, object]]:
     return rows
 
 
-def generate(n: int, seed: int, now: datetime) -> list[Resource]:
-    """N resources: the templates in turn, each clone with its own id, name, account, region."""
+def _plan(n: int, seed: int, count: int) -> Iterator[tuple[int, str, str]]:
+    """(template index, account, region) of each clone: the seeded draws, in order."""
+    rng = random.Random(seed)
+    for i in range(n):
+        yield i % count, rng.choice(ACCOUNTS), rng.choice(REGIONS)
+
+
+def iter_generate(n: int, seed: int, now: datetime) -> Iterator[Resource]:
+    """N resources, one at a time (the same ones as ``generate``, never all held at once)."""
     rows = templates(now)
     texts = [json.dumps(row) for row in rows]
-    rng = random.Random(seed)
-    out = []
-    for i in range(n):
-        row = json.loads(texts[i % len(texts)])  # a private copy, as a real inventory has
-        account, region = rng.choice(ACCOUNTS), rng.choice(REGIONS)
+    for i, (index, account, region) in enumerate(_plan(n, seed, len(texts))):
+        row = json.loads(texts[index])  # a private copy, as a real inventory has
         old_region, old_account = str(row["region"]), str(row["account_id"])
         rid = str(row["resource_id"]).replace(old_account, account)
         if f":{old_region}:" in rid:
@@ -63,5 +69,21 @@ def generate(n: int, seed: int, now: datetime) -> list[Resource]:
         row["resource_id"] = f"{rid}-{i:07d}"
         row["account_id"], row["region"] = account, region
         row["name"] = f"{row['name'] or 'unnamed'}-{i:07d}"
-        out.append(Resource.from_dict(row))
-    return out
+        yield Resource.from_dict(row)
+
+
+def generate(n: int, seed: int, now: datetime) -> list[Resource]:
+    """N resources: the templates in turn, each clone with its own id, name, account, region."""
+    return list(iter_generate(n, seed, now))
+
+
+def counts(n: int, seed: int, now: datetime) -> list[dict[str, object]]:
+    """``engine.model.count_resources`` of ``generate(n, seed, now)``, without building it."""
+    types = [str(row["resource_type"]) for row in templates(now)]
+    tally: Counter[tuple[str, str, str]] = Counter(
+        (account, region, types[index]) for index, account, region in _plan(n, seed, len(types))
+    )
+    return [
+        {"account_id": a, "region": r, "resource_type": t, "count": c}
+        for (a, r, t), c in sorted(tally.items())
+    ]

@@ -81,3 +81,89 @@ def test_every_shipped_rule_both_passes_and_fails(result: dict[str, Any]) -> Non
         assert outcomes["pass"] > 0, rule_id
         assert outcomes["fail"] > 0, rule_id
         assert outcomes["error"] == 0, rule_id
+
+
+# --- bench/scale_benchmark.py: the one table, at a tiny size ------------------------------------
+
+SCALE_SCRIPT = ROOT / "bench" / "scale_benchmark.py"
+SCALE_N = 200
+SCALE_ARGS = ["--sizes", str(SCALE_N), "--runs", "1", "--jobs", "1"]
+SCALE_COLUMNS = (
+    "resources",
+    "findings",
+    "evaluations/s",
+    "peak RSS (MB)",
+    "evaluate+rank (s)",
+    "render text / JSON / email (s)",
+    "DynamoDB write units per scan",
+    "Bedrock request (bytes)",
+    "engine $/month",
+    "AWS Config $/month",
+)
+
+
+def _run_scale(*extra: str) -> str:
+    command = [sys.executable, str(SCALE_SCRIPT), *SCALE_ARGS, *extra]
+    done = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def scale_table() -> str:
+    return _run_scale()
+
+
+@pytest.fixture(scope="module")
+def scale_result() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(_run_scale("--json"))
+    return loaded
+
+
+def _markdown_rows(text: str) -> list[list[str]]:
+    return [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for line in text.splitlines()
+        if line.startswith("|")
+    ]
+
+
+def test_scale_table_has_every_column(scale_table: str) -> None:
+    header, rule, *rows = _markdown_rows(scale_table)
+    assert tuple(header) == SCALE_COLUMNS
+    assert len(rule) == len(SCALE_COLUMNS)
+    assert len(rows) == 1
+    row = dict(zip(header, rows[0], strict=True))
+    assert row["resources"] == f"{SCALE_N:,}"
+    assert len(row["render text / JSON / email (s)"].split(" / ")) == 3
+    for column in SCALE_COLUMNS:
+        assert row[column], column  # every cell filled
+
+
+def test_scale_json_has_every_figure(scale_result: dict[str, Any]) -> None:
+    assert tuple(scale_result["columns"]) == SCALE_COLUMNS
+    assert scale_result["runs"] == 1
+    (row,) = scale_result["rows"]
+    assert row["resources"] == SCALE_N
+    assert sum(row["by_type"].values()) == SCALE_N
+    assert 0 < row["findings"] < row["evaluations"]
+    assert row["errors"] == 0
+    for stage in ("check", "evaluate_rank", "store", "text", "json", "email"):
+        assert row["seconds"][stage]["median"] >= 0, stage
+    assert row["evaluations_per_second"]["median"] > 0
+    rss = row["rss_mb"]
+    assert 0 < rss["after_generate"] <= rss["analyser_peak"] <= rss["peak"]
+    # one write unit at least per copy of every item: table and GSI for resources and findings
+    units = row["write_units"]
+    assert units["resource"] >= 2 * SCALE_N
+    assert units["finding"] >= 2 * row["findings"]
+    assert units["manifest"] >= 2
+    assert row["bedrock_request_bytes"] > 0 and row["bedrock_groups_sent"] > 0
+    assert row["html_bytes"] > 0 and 0 < row["email_bytes"] < 262_144
+    for estimate in ("engine_monthly", "aws_config_monthly"):
+        lines = row[estimate]["lines"]
+        assert row[estimate]["total"] == pytest.approx(sum(lines.values()))
+        assert all(usd >= 0 for usd in lines.values())
+    assert set(row["aws_config_monthly"]["lines"]) == {"configuration_items", "rule_evaluations"}

@@ -21,10 +21,11 @@ What is modelled (``Deployment`` holds the Terraform defaults of ``terraform/mod
   target in a Distributed Map, then one analyser invocation;
 - collectors (512 MB): duration estimated from the README's collection figures (see
   ``Assumptions``), writing their resources to DynamoDB;
-- the analyser (256 MB, 60 s timeout): reads the scan's resources, evaluates, ranks, calls
-  Bedrock once, writes findings and the manifest, renders the HTML report to S3 and publishes
-  the e-mail. Its CPU time is the *measured* local time scaled to the CPU share Lambda gives
-  its memory size (an assumption: one local core = one Lambda vCPU); when the measured peak
+- the analyser (1769 MB, one full vCPU; 900 s timeout): reads the scan's resources,
+  evaluates, ranks, calls Bedrock once, writes findings and the manifest, renders the HTML
+  report to S3 and publishes the e-mail. Its CPU time is the *measured* local time scaled to
+  the CPU share Lambda gives its memory size (an assumption: one local core = one Lambda
+  vCPU); when the measured peak
   memory does not fit the configured size, the size that fits is priced instead and a note
   says so, as it does when the duration exceeds the timeout (the deployment would need
   reconfiguring; the price is that of the reconfigured one);
@@ -192,8 +193,8 @@ class Deployment:
     scans_per_month: int = 30  # schedule_expression cron(0 2 * * ? *): daily
     collector_memory_mb: int = 512
     collector_timeout_s: int = 300
-    analyser_memory_mb: int = 256
-    analyser_timeout_s: int = 60
+    analyser_memory_mb: int = 1769
+    analyser_timeout_s: int = 900
     retention_days: int = 90  # DynamoDB TTL
     report_expiration_days: int = 90  # S3 lifecycle of the HTML reports
     email_subscribers: int = 1  # notification_emails defaults to [], one reader assumed

@@ -22,9 +22,8 @@ size's own peak and no size inherits another's heap:
   rendered; on the first run also the HTML report (what the analyser puts in S3).
 - Times: medians of K runs (min and max in ``--json``). "evaluate+rank" is ``check()`` minus the
   time spent inside the store and making the inventory: evaluate, suppressions, history, rank.
-  Evaluations/s = (rule, resource) pairs / the time inside ``evaluate`` (timed by wrapping
-  ``engine.pipeline.evaluate``, less the generator's own time when it is pulled from in there;
-  if the pipeline no longer calls it by that name, evaluate+rank).
+  Evaluations/s = (rule, resource) pairs / the time inside ``Evaluator.run`` (each batch's
+  evaluation, timed by wrapping the method).
 - Peak RSS: ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` of the subprocess at its end (KiB on
   Linux); ``--json`` also gives it after the inventory and after the analyser's own work (check,
   e-mail, HTML: what sizes its Lambda), before the text and JSON reports.
@@ -295,18 +294,19 @@ class SyntheticSource:
 
 @contextmanager
 def evaluate_timed(watch: Stopwatch) -> Iterator[None]:
-    """Time every call the pipeline makes to ``evaluate`` (its module-level name)."""
-    import engine.pipeline as pipeline
+    """Time every batch the pipeline evaluates (``engine.evaluator.Evaluator.run``)."""
+    from engine.evaluator import Evaluator
 
-    original = getattr(pipeline, "evaluate", None)
-    if original is None:
-        yield
-        return
-    setattr(pipeline, "evaluate", lambda *a, **k: watch.time(original, *a, **k))  # noqa: B010
+    original = Evaluator.run
+
+    def run(self: Evaluator, resources: Any) -> Any:
+        return watch.time(original, self, resources)
+
+    Evaluator.run = run  # type: ignore[method-assign]
     try:
         yield
     finally:
-        setattr(pipeline, "evaluate", original)  # noqa: B010
+        Evaluator.run = original  # type: ignore[method-assign]
 
 
 # --- one size, in this (fresh) process --------------------------------------------------------

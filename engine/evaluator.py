@@ -120,6 +120,9 @@ class _Plan:
     slots: list[int] = field(default_factory=list)
     #: attributes the kernel's rules read: all present, none unreadable -> the fast path
     needs: frozenset[str] = frozenset()
+    #: per rule id: ``program(doc) -> (True, v0, True, v1, ...)`` for a fail's severity
+    #: ``when``s, evidence and cost, in that order (``_fail_kernel``), or absent
+    fails: dict[str, Any] = field(default_factory=dict)
 
 
 def _kernel_rules(rules: list[Rule]) -> list[Rule]:
@@ -152,6 +155,11 @@ def _plan(rules: list[Rule], functions: Any, kernels: bool) -> _Plan:
         )
     except (UnsupportedNode, SyntaxError, RecursionError, MemoryError, ValueError):
         return _Plan(rules, slots=[-1] * len(rules))
+    fails = {}
+    for rule in shared:
+        fail = _fail_kernel(rule)
+        if fail is not None:
+            fails[rule.id] = fail(functions)
     index = {id(rule): i for i, rule in enumerate(shared)}
     needs: set[str] = set()
     for rule in shared:
@@ -161,7 +169,23 @@ def _plan(rules: list[Rule], functions: Any, kernels: bool) -> _Plan:
         kernel=factory(functions),
         slots=[index.get(id(rule), -1) for rule in rules],
         needs=frozenset(needs),
+        fails=fails,
     )
+
+
+def _fail_kernel(rule: Rule) -> Any:
+    """A kernel of the expressions a fail evaluates, or None where one cannot be built."""
+    exprs = [step.when for step in rule.severity if step.when is not None]
+    exprs += [expr for _, expr in rule.evidence]
+    if rule.cost is not None:
+        exprs.append(rule.cost)
+    if not exprs or any(e.program.backend != "python" for e in exprs):
+        return None
+    items = [KernelRule(None, e.parsed.parsed, rule.params) for e in exprs]
+    try:
+        return compile_kernel(items, PURE_FUNCTIONS, MEMOISED_FUNCTIONS)
+    except (UnsupportedNode, SyntaxError, RecursionError, MemoryError, ValueError):
+        return None
 
 
 _PASS = _Outcome("pass")
@@ -212,18 +236,56 @@ class Evaluator:
             return _Outcome("error", error=f"{type(exc).__name__}: {exc}")
         return self._judged(rule, result, doc)
 
-    def _decided(self, rule: Rule, applies: Any, result: Any, base: dict[str, Any]) -> _Outcome:
+    def _decided(
+        self, plan: _Plan, rule: Rule, applies: Any, result: Any, base: dict[str, Any]
+    ) -> _Outcome:
         """The outcome from a kernel's ``where`` and condition values (no rule is unusable)."""
         if rule.where is not None:
             if not isinstance(applies, bool):
                 return _Outcome("error", error=f"where yielded {_kind(applies)}, not a boolean")
             if not applies:
                 return _Outcome("not_applicable")
-        if result is True:  # only a fail needs the document with params
-            doc = dict(base)
-            doc["params"] = rule.params
-            return self._judged(rule, result, doc)
-        return self._judged(rule, result, base)
+        if result is not True:
+            return self._judged(rule, result, base)
+        fail = plan.fails.get(rule.id)
+        if fail is not None:
+            try:
+                values = fail(base)
+            except Exception:  # noqa: BLE001 - the one-by-one path gives this its own outcome
+                values = None
+            if values is not None:
+                return self._failed(rule, values)
+        doc = dict(base)  # only a fail needs the document with params
+        doc["params"] = rule.params
+        return self._judged(rule, result, doc)
+
+    def _failed(self, rule: Rule, values: tuple[Any, ...]) -> _Outcome:
+        """A fail from its fail kernel's values: the checks of ``_severity`` and ``_cost``."""
+        position = 1
+        severity = rule.base_severity
+        for step in rule.severity:
+            if step.when is None:
+                severity = step.severity
+                break
+            hit = values[position]
+            position += 2
+            if not isinstance(hit, bool):
+                message = f"severity 'when' {step.when.source!r} yielded {_kind(hit)}"
+                return _Outcome("error", error=f"TypeError: {message}")
+            if hit:
+                severity = step.severity
+                break
+        whens = sum(1 for step in rule.severity if step.when is not None)
+        position = 2 * whens + 1
+        evidence = {}
+        for name, _ in rule.evidence:
+            evidence[name] = values[position]
+            position += 2
+        try:
+            cost = _cost_value(values[position]) if rule.cost is not None else None
+        except TypeError as exc:
+            return _Outcome("error", error=f"TypeError: {exc}")
+        return _Outcome("fail", severity=severity, evidence=evidence, cost=cost)
 
     def _judged(self, rule: Rule, result: Any, doc: dict[str, Any]) -> _Outcome:
         """Pass, fail (with severity, evidence, cost) or error, from the condition's value."""
@@ -256,12 +318,7 @@ class Evaluator:
     def _cost(self, rule: Rule, doc: dict[str, Any]) -> float | None:
         if rule.cost is None:
             return None
-        value = rule.cost.program.search(doc, self.functions)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise TypeError(f"estimated_monthly_cost_usd yielded {_kind(value)}, not a number")
-        return round(float(value), 2)
+        return _cost_value(rule.cost.program.search(doc, self.functions))
 
     def run(self, resources: Iterable[Resource]) -> tuple[list[Finding], int]:
         """Evaluate a batch; returns its findings and the number of resources seen."""
@@ -276,7 +333,8 @@ class Evaluator:
             decided = self._kernel(plan, resource, base)
             for rule, slot in zip(plan.rules, plan.slots, strict=True):
                 if decided is not None and slot >= 0:
-                    outcome = self._decided(rule, decided[2 * slot], decided[2 * slot + 1], base)
+                    applies, result = decided[2 * slot], decided[2 * slot + 1]
+                    outcome = self._decided(plan, rule, applies, result, base)
                 else:
                     doc = dict(base)
                     doc["params"] = rule.params
@@ -365,6 +423,15 @@ def evaluate(
     )
 
 
+def _cost_value(value: Any) -> float | None:
+    """A cost expression's value as dollars and cents; raises for anything but a number."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"estimated_monthly_cost_usd yielded {_kind(value)}, not a number")
+    return round(float(value), 2)
+
+
 def _unusable(
     rule: Rule, resource: Resource, reads: frozenset[str], reads_tags: bool
 ) -> str | None:
@@ -398,9 +465,15 @@ def _kind(value: Any) -> str:
     return "an object"
 
 
+_JSON_SCALARS = frozenset((str, int, float, bool, type(None)))
+
+
 def _jsonable(value: Any) -> Any:
+    """A JSON copy of an evidence value: shares nothing with the resource it was read from."""
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {
+            str(k): v if v.__class__ in _JSON_SCALARS else _jsonable(v) for k, v in value.items()
+        }
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     if value is None or isinstance(value, (str, int, float, bool)):

@@ -36,7 +36,7 @@ region) is compared with the most recent scan that covered it.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from engine.clock import iso
@@ -120,11 +120,11 @@ def _update(finding: Finding, before: tuple[Finding, ScanRecord] | None, stamp: 
     suppressed = finding.status == "suppressed"
     fresh: Status = "suppressed" if suppressed else "new"
     if before is None:
-        return replace(finding, status=fresh, first_seen=stamp, last_seen=stamp)
+        return finding.evolve(status=fresh, first_seen=stamp, last_seen=stamp)
     old, record = before
     if old.status == "resolved":
         again = _join(finding.note, f"failing again; resolved in scan {record.manifest.scan_id}")
-        return replace(finding, status=fresh, first_seen=stamp, last_seen=stamp, note=again)
+        return finding.evolve(status=fresh, first_seen=stamp, last_seen=stamp, note=again)
     note = finding.note
     if finding.outcome == "error" and old.outcome == "fail":
         note = _join(
@@ -133,7 +133,7 @@ def _update(finding: Finding, before: tuple[Finding, ScanRecord] | None, stamp: 
             "this run could not evaluate the rule, and an error is not a pass",
         )
     status: Status = "suppressed" if suppressed else "open"
-    return replace(finding, status=status, first_seen=old.first_seen, last_seen=stamp, note=note)
+    return finding.evolve(status=status, first_seen=old.first_seen, last_seen=stamp, note=note)
 
 
 def _kept_open(
@@ -146,7 +146,7 @@ def _kept_open(
         f"{record.manifest.scan_id}"
     )
     status: Status = "suppressed" if old.status == "suppressed" else "open"
-    return replace(old, status=status, note=note, rank=None, score=None)
+    return old.evolve(status=status, note=note, rank=None, score=None)
 
 
 def _resolved(
@@ -159,7 +159,7 @@ def _resolved(
     else:
         why = "the resource no longer exists"
     note = f"resolved: {why} in scan {manifest.scan_id} ({stamp})"
-    return replace(old, status="resolved", note=note, rank=None, score=None, explanation=None)
+    return old.evolve(status="resolved", note=note, rank=None, score=None, explanation=None)
 
 
 def _looked_at(manifest: ScanManifest, finding: Finding) -> bool:

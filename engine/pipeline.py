@@ -7,30 +7,49 @@ No stage reaches back to an earlier one. History (new / open / resolved) compare
 latest scan of each account and region in the store; the model explainer only reorders and
 explains the ranked findings, and when it is off or fails the deterministic ranking stands and
 the report says why.
+
+The inventory streams: ``source.load`` may return any iterable (the analyser's is a generator
+over the scan's stored parts), read ``batch_size`` resources at a time; each batch is
+evaluated, suppressed, counted and (when the run stores resources) written, then dropped. What
+is kept is the findings, the per-rule counts and the resource ids (for "resolved: the resource
+is gone"), so peak memory grows with the batch and the findings, not with the inventory.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from engine.clock import iso
-from engine.evaluator import evaluate
+from engine.evaluator import Evaluation, Evaluator
 from engine.lifecycle import dataset_age_days, live_table
+from engine.model import Finding, Resource, ScanManifest
 from engine.ranker import rank
 from engine.report import Report
 from engine.rules import RuleSet
 from engine.sources import Progress, Source
-from engine.store import Store, record_scan, track_history
-from engine.suppressions import Suppression, apply_suppressions
+from engine.store import (
+    Store,
+    WriteResult,
+    merge_results,
+    put_resource_batch,
+    record_scan,
+    track_history,
+)
+from engine.suppressions import Suppression, Suppressor
 
 if TYPE_CHECKING:
     from engine.explain import ExplainConfig
 
 #: warn when the shipped end-of-life dataset is older than this many days
 EOL_MAX_AGE_DAYS = 180
+#: resources read, evaluated and written at a time
+BATCH_SIZE = 5_000
+#: a progress line every this many resources
+PROGRESS_EVERY = 100_000
 
 
 @dataclass(frozen=True)
@@ -44,6 +63,17 @@ class CheckOptions:
     bedrock_client: Callable[[], Any] | None = None
     store: Store | None = None  # history: None for a pure dry run
     store_resources: bool = True  # False when the scan's parts already stored them
+    batch_size: int = BATCH_SIZE
+
+
+@dataclass
+class _Streamed:
+    """What the evaluation stage keeps of the inventory once its batches are gone."""
+
+    evaluation: Evaluation
+    counts: list[dict[str, Any]]
+    seen: set[str]
+    resources_written: WriteResult | None
 
 
 def check(
@@ -57,15 +87,25 @@ def check(
     options = options or CheckOptions()
     resources, manifest = source.load(now, progress)
     if progress:
-        progress(f"evaluating {len(rules)} rules on {len(resources)} resources ...")
-    live = live_table(manifest.lifecycle)
-    evaluation = evaluate(resources, rules, now, options.record_others, live)
-    manifest = replace(manifest, evaluation=evaluation.summary())
-    tags = {r.resource_id: r.tags for r in resources}
-    findings, notes = apply_suppressions(evaluation.findings, options.suppressions, tags, now)
+        size = f"{len(resources):,} " if isinstance(resources, Sized) else ""
+        progress(f"evaluating {len(rules)} rules on {size}resources ...")
+    suppressor = Suppressor(options.suppressions, now)
+    streamed = _evaluate(
+        resources,
+        rules,
+        now,
+        manifest=manifest,
+        suppressor=suppressor,
+        options=options,
+        progress=progress,
+    )
+    evaluation = streamed.evaluation
+    manifest = replace(manifest, evaluation=evaluation.summary(), counts=streamed.counts)
+    findings = evaluation.findings
+    notes = suppressor.notices()
     notes += _lifecycle_notes(manifest.lifecycle, now, options.eol_max_age_days)
     if options.store is not None:
-        findings = track_history(options.store, manifest, findings, now, resources)
+        findings = track_history(options.store, manifest, findings, now, seen_ids=streamed.seen)
     findings = rank(findings)
     ranked_by, summary, usage = "rules", None, None
     if options.explain is not None:
@@ -85,8 +125,9 @@ def check(
     manifest = replace(manifest, explain=usage)
     problems: list[str] = []
     if options.store is not None:
-        stored = resources if options.store_resources else ()
-        written = record_scan(options.store, manifest, findings, stored)
+        written = record_scan(
+            options.store, manifest, findings, resources_written=streamed.resources_written
+        )
         if written.error is not None:
             problems.append(str(written.error))
     return Report(
@@ -100,6 +141,54 @@ def check(
         rules=rules,
         problems=problems,
     )
+
+
+def batches(items: Iterable[Resource], size: int) -> Iterator[list[Resource]]:
+    """``items`` ``size`` at a time (the last batch may be shorter)."""
+    iterator = iter(items)
+    while batch := list(islice(iterator, max(1, size))):
+        yield batch
+
+
+def _evaluate(
+    resources: Iterable[Resource],
+    rules: RuleSet,
+    now: datetime,
+    *,
+    manifest: ScanManifest,
+    suppressor: Suppressor,
+    options: CheckOptions,
+    progress: Progress | None,
+) -> _Streamed:
+    """Evaluate, suppress, count and (if asked) store the inventory batch by batch."""
+    evaluator = Evaluator(rules, now, options.record_others, live_table(manifest.lifecycle))
+    store = options.store if options.store_resources else None
+    findings: list[Finding] = []
+    tally: dict[tuple[str, str, str], int] = {}
+    seen: set[str] = set()
+    writes: list[WriteResult] = []
+    count = 0
+    for batch in batches(resources, options.batch_size):
+        found, _ = evaluator.run(batch)
+        findings += suppressor.apply(found, {r.resource_id: r.tags for r in batch})
+        for resource in batch:
+            key = (resource.account_id, resource.region, resource.resource_type)
+            tally[key] = tally.get(key, 0) + 1
+            seen.add(resource.resource_id)
+        if store is not None:
+            writes.append(put_resource_batch(store, manifest, batch))
+        before, count = count, count + len(batch)
+        if progress and count // PROGRESS_EVERY > before // PROGRESS_EVERY:
+            progress(f"evaluated {count:,} resources, {len(findings):,} findings so far ...")
+    evaluation = Evaluation(
+        findings=findings, stats=evaluator.stats, resources=count, others=evaluator.others
+    )
+    counts = [
+        {"account_id": a, "region": r, "resource_type": t, "count": n}
+        for (a, r, t), n in sorted(tally.items())
+    ]
+    written = merge_results("resource", writes) if store is not None else None
+    return _Streamed(evaluation, counts, seen, written)
 
 
 def _lifecycle_notes(lifecycle: dict[str, object] | None, now: datetime, max_age: int) -> list[str]:

@@ -11,7 +11,6 @@ the same for the same input, byte for byte.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from typing import Any
 
 from engine.model import Finding
@@ -54,6 +53,6 @@ def rank(findings: list[Finding]) -> list[Finding]:
     scored = [(score(f), f) for f in findings]
     scored.sort(key=lambda pair: (-pair[0], pair[1].rule_id, pair[1].resource_id))
     return [
-        replace(f, score=s, rank=index, explained_by=f.explained_by or "rules")
+        f.evolve(score=s, rank=index, explained_by=f.explained_by or "rules")
         for index, (s, f) in enumerate(scored, start=1)
     ]

@@ -12,13 +12,13 @@ The Lambda handlers in ``lambdas/`` read ``Settings`` once and call these two fu
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from engine.clock import Clock, iso, parse_timestamp
 from engine.errors import ConfigError, RuntimeFailure, one_line
-from engine.model import CollectionError, ScanManifest, count_resources
+from engine.model import CollectionError, Resource, ScanManifest
 
 PART_SEPARATOR = "."
 
@@ -195,16 +195,12 @@ def analyse_scan(
         f"dynamodb:{settings.table}", retention_days=settings.retention_days, session=session
     )
     try:
-        parts, resources = [], []
+        parts = []
         for target in targets:
             account, region = str(target["account_id"]), str(target["region"])
-            pid = part_id(scan_id, account, region)
-            part = store.scan_manifest(pid)
-            parts.append((account, region, part))
-            if part is not None:
-                resources += [replace(r, scan_id=scan_id) for r in store.scan_resources(pid)]
+            parts.append((account, region, store.scan_manifest(part_id(scan_id, account, region))))
         manifest = merge_parts(scan_id, started, parts, iso(now) or "")
-        manifest = replace(manifest, counts=count_resources(resources))
+        resources = _stream_parts(store, scan_id, parts)
         options = CheckOptions(
             store=store,
             store_resources=False,
@@ -219,7 +215,7 @@ def analyse_scan(
     severities = report.severity_counts()
     return {
         "scan_id": scan_id,
-        "resources": len(resources),
+        "resources": sum(int(c["count"]) for c in report.manifest.counts),
         "findings": severities,
         "evaluation_errors": len(report.errors),
         "collection_errors": len(manifest.errors),
@@ -234,6 +230,16 @@ def analyse_scan(
         "notified": notified,
         "problems": report.problems,
     }
+
+
+def _stream_parts(
+    store: Any, scan_id: str, parts: list[tuple[str, str, ScanManifest | None]]
+) -> Iterator[Resource]:
+    """The scan's resources, one stored part (account x region) in memory at a time."""
+    for account, region, part in parts:
+        if part is not None:
+            for resource in store.scan_resources(part_id(scan_id, account, region)):
+                yield replace(resource, scan_id=scan_id)
 
 
 def _explain_config(settings: Settings) -> Any:

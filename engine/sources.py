@@ -7,7 +7,7 @@ only when used, so the core keeps working with no AWS libraries touched.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -20,19 +20,25 @@ Progress = Callable[[str], None]
 
 
 class Source(Protocol):
-    def load(self, now: datetime, progress: Progress | None) -> tuple[list[Resource], ScanManifest]:
-        """The inventory and its scan manifest."""
+    def load(
+        self, now: datetime, progress: Progress | None
+    ) -> tuple[Iterable[Resource], ScanManifest]:
+        """The inventory (any iterable: ``engine.pipeline.check`` reads it once, in batches)
+        and its scan manifest."""
         ...
 
 
 @dataclass(frozen=True)
 class StaticSource:
-    """An inventory already in memory (a scheduled scan's stored parts, merged)."""
+    """An inventory given by the caller: a list, or a generator read once (a scheduled scan's
+    stored parts, part by part)."""
 
-    resources: list[Resource]
+    resources: Iterable[Resource]
     manifest: ScanManifest
 
-    def load(self, now: datetime, progress: Progress | None) -> tuple[list[Resource], ScanManifest]:
+    def load(
+        self, now: datetime, progress: Progress | None
+    ) -> tuple[Iterable[Resource], ScanManifest]:
         return self.resources, self.manifest
 
 

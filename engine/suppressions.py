@@ -10,7 +10,7 @@ suppressed: an error is not an accepted risk, it is a rule that could not look.
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -92,6 +92,49 @@ def load_suppressions(path: str | Path) -> list[Suppression]:
     return out
 
 
+class Suppressor:
+    """Suppressions applied batch by batch (the pipeline streams), notices at the end."""
+
+    def __init__(self, entries: list[Suppression], now: datetime) -> None:
+        today = now.date()
+        self.entries = entries
+        self.today = today
+        self.live = [e for e in entries if today <= e.expires]
+        self.used: set[int] = set()
+
+    def apply(
+        self, findings: list[Finding], tags_by_resource: dict[str, dict[str, str]]
+    ) -> list[Finding]:
+        """The findings with matching ones suppressed."""
+        if not self.live:
+            return findings
+        out = []
+        for finding in findings:
+            hit = None
+            if finding.outcome == "fail" and finding.status != "resolved":
+                tags = tags_by_resource.get(finding.resource_id, {})
+                hit = next((e for e in self.live if e.matches(finding, tags)), None)
+            if hit is None:
+                out.append(finding)
+                continue
+            self.used.add(hit.index)
+            note = f"suppressed until {hit.expires.isoformat()}: {hit.reason}"
+            out.append(finding.evolve(status="suppressed", note=note))
+        return out
+
+    def notices(self) -> list[str]:
+        """Expired entries, and live ones that matched no finding of any batch (stale)."""
+        notices = [
+            f"{e.label} expired on {e.expires.isoformat()}: its findings are reported again"
+            for e in self.entries
+            if self.today > e.expires
+        ]
+        notices += [
+            f"{e.label} matches no finding (stale)" for e in self.live if e.index not in self.used
+        ]
+        return notices
+
+
 def apply_suppressions(
     findings: list[Finding],
     entries: list[Suppression],
@@ -99,28 +142,9 @@ def apply_suppressions(
     now: datetime,
 ) -> tuple[list[Finding], list[str]]:
     """Findings with matching ones suppressed, and notices (expired or stale entries)."""
-    today = now.date()
-    live = [e for e in entries if today <= e.expires]
-    notices = [
-        f"{e.label} expired on {e.expires.isoformat()}: its findings are reported again"
-        for e in entries
-        if today > e.expires
-    ]
-    used: set[int] = set()
-    out = []
-    for finding in findings:
-        hit = None
-        if finding.outcome == "fail" and finding.status != "resolved":
-            tags = tags_by_resource.get(finding.resource_id, {})
-            hit = next((e for e in live if e.matches(finding, tags)), None)
-        if hit is None:
-            out.append(finding)
-            continue
-        used.add(hit.index)
-        note = f"suppressed until {hit.expires.isoformat()}: {hit.reason}"
-        out.append(replace(finding, status="suppressed", note=note))
-    notices += [f"{e.label} matches no finding (stale)" for e in live if e.index not in used]
-    return out, notices
+    suppressor = Suppressor(entries, now)
+    out = suppressor.apply(findings, tags_by_resource)
+    return out, suppressor.notices()
 
 
 def _jsonable(value: Any) -> Any:

@@ -171,14 +171,14 @@ def test_engine_month_line_by_line() -> None:
     lines = estimate.lines
     scans, targets = 30, 4
     collect_s = costs.collector_seconds(250, 1.0, a)
-    analyse_s = costs.analyser_seconds(m, 256, True, a)
+    analyse_s = costs.analyser_seconds(m, 1769, True, a)
     assert estimate.figures["collector_seconds"] == pytest.approx(collect_s)
     assert estimate.figures["analyser_seconds"] == pytest.approx(analyse_s)
     assert lines["lambda_collectors"] == pytest.approx(
         120 * 0.2e-6 + 120 * collect_s * 0.5 * 0.0000166667
     )
     assert lines["lambda_analyser"] == pytest.approx(
-        30 * 0.2e-6 + 30 * analyse_s * 0.25 * 0.0000166667
+        30 * 0.2e-6 + 30 * analyse_s * (1769 / 1024) * 0.0000166667
     )
     assert lines["dynamodb_writes"] == pytest.approx(10_000 * 30 * 0.625e-6)  # 0.1875
     reads = costs.read_units_per_scan(m, targets)
@@ -197,7 +197,7 @@ def test_engine_month_line_by_line() -> None:
     assert lines["cloudwatch_logs"] == pytest.approx(150 * 4096 / GB * 0.5)
     assert lines["kms"] == 1.0
     assert estimate.total == pytest.approx(sum(lines.values()))
-    assert estimate.notes == []  # 100 MB fits 256 MB; ~36 s fits 60 s
+    assert estimate.notes == []  # 100 MB fits 1769 MB; ~34 s fits 900 s
 
 
 def test_engine_month_without_bedrock_or_reports() -> None:
@@ -209,11 +209,11 @@ def test_engine_month_without_bedrock_or_reports() -> None:
 
 
 def test_engine_month_says_when_the_defaults_do_not_fit() -> None:
-    big = measure(analyser_peak_rss_mb=1000.0, analyser_cpu_s=100.0)
+    big = measure(analyser_peak_rss_mb=2000.0, analyser_cpu_s=1000.0)
     estimate = costs.engine_monthly(big)
-    assert estimate.figures["analyser_memory_mb"] == 1280  # 1,250 MB rounded up
-    assert any("does not fit the analyser's 256 MB" in note for note in estimate.notes)
-    assert any("over its 60 s timeout" in note for note in estimate.notes)
+    assert estimate.figures["analyser_memory_mb"] == 2560  # 2,500 MB rounded up
+    assert any("does not fit the analyser's 1769 MB" in note for note in estimate.notes)
+    assert any("over its 900 s timeout" in note for note in estimate.notes)
     # the analyser is priced at the memory that fits
     analyse_s = estimate.figures["analyser_seconds"]
-    assert estimate.lines["lambda_analyser"] == pytest.approx(costs.lambda_usd(30, analyse_s, 1280))
+    assert estimate.lines["lambda_analyser"] == pytest.approx(costs.lambda_usd(30, analyse_s, 2560))

@@ -142,7 +142,7 @@ def test_table_has_ttl_pitr_and_customer_key_encryption() -> None:
 def test_functions_runtime_size_and_package() -> None:
     engine = module("engine")
     functions = engine.of_type("aws_lambda_function")
-    want = {"collector": (512, 300), "analyser": (256, 60)}
+    want = {"collector": (512, 300), "analyser": (1769, 900)}
     for name, (memory, timeout) in want.items():
         fn = functions[name]
         assert fn["runtime"] == "python3.12"

@@ -13,7 +13,7 @@ package imports neither boto3 nor sqlite3: each backend is imported when opened.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,16 @@ from typing import Any
 from engine.errors import ConfigError
 from engine.history import apply_history
 from engine.model import Finding, Resource, ScanManifest
-from engine.store.base import ScanWrite, Store, StoreError, load_previous, write_scan
+from engine.store.base import (
+    ScanWrite,
+    Store,
+    StoreError,
+    WriteResult,
+    load_previous,
+    merge_results,
+    put_resource_batch,
+    write_scan,
+)
 
 DYNAMODB_PREFIX = "dynamodb:"
 
@@ -29,8 +38,11 @@ __all__ = [
     "ScanWrite",
     "Store",
     "StoreError",
+    "WriteResult",
     "default_history_path",
+    "merge_results",
     "open_store",
+    "put_resource_batch",
     "record_scan",
     "track_history",
 ]
@@ -80,14 +92,18 @@ def track_history(
     findings: Sequence[Finding],
     now: datetime,
     resources: Sequence[Resource] | None = None,
+    *,
+    seen_ids: Collection[str] | None = None,
 ) -> list[Finding]:
     """This scan's findings with history statuses, plus resolved and carried-over ones.
 
     Call after ``evaluate()`` (and suppressions), with the manifest that carries the
-    evaluation summary, before ``rank()``. Raises ``StoreError`` if the store cannot be read.
+    evaluation summary, before ``rank()``. The scan's resources, or just their ids
+    (``seen_ids``, what a streaming run keeps), let a resolution say whether the resource is
+    gone. Raises ``StoreError`` if the store cannot be read.
     """
     previous = load_previous(store, manifest, findings)
-    seen = None if resources is None else {r.resource_id for r in resources}
+    seen = seen_ids if resources is None else {r.resource_id for r in resources}
     return apply_history(findings, manifest, previous, now, seen)
 
 
@@ -96,6 +112,8 @@ def record_scan(
     manifest: ScanManifest,
     findings: Sequence[Finding],
     resources: Sequence[Resource] = (),
+    *,
+    resources_written: WriteResult | None = None,
 ) -> ScanWrite:
     """Write the scan; never raises for unwritten items: ``.error`` is the StoreError."""
-    return write_scan(store, manifest, findings, resources)
+    return write_scan(store, manifest, findings, resources, resources_written=resources_written)

@@ -147,15 +147,20 @@ def write_scan(
     manifest: ScanManifest,
     findings: Sequence[Finding],
     resources: Sequence[Resource] = (),
+    *,
+    resources_written: WriteResult | None = None,
 ) -> ScanWrite:
     """Write resources, then findings, then the manifest (complete only if all landed).
 
     A ``StoreError`` from one kind is recorded as every item of that kind unwritten; the
     manifest is still attempted, as incomplete, so the failed scan is visible and never used
-    as a previous scan.
+    as a previous scan. ``resources_written``: the resources were written already, batch by
+    batch (``put_resource_batch``), with this merged result; ``resources`` is then ignored.
     """
+    if resources_written is None:
+        resources_written = put_resource_batch(store, manifest, resources)
     results = [
-        _guard("resource", resources, lambda: store.put_resources(manifest, resources)),
+        resources_written,
         _guard("finding", findings, lambda: store.put_findings(manifest, findings)),
     ]
     summary = ScanSummary(
@@ -166,6 +171,24 @@ def write_scan(
     )
     results.append(_guard("manifest", [manifest], lambda: store.put_manifest(manifest, summary)))
     return ScanWrite(store=store.name, results=tuple(results))
+
+
+def put_resource_batch(
+    store: Store, manifest: ScanManifest, resources: Sequence[Resource]
+) -> WriteResult:
+    """One batch of the scan's resources; a ``StoreError`` is every item unwritten."""
+    return _guard("resource", resources, lambda: store.put_resources(manifest, resources))
+
+
+def merge_results(kind: Kind, results: Sequence[WriteResult]) -> WriteResult:
+    """One result for the batches of one kind."""
+    return WriteResult(
+        kind=kind,
+        attempted=sum(r.attempted for r in results),
+        unwritten=tuple(u for r in results for u in r.unwritten),
+        trimmed=tuple(t for r in results for t in r.trimmed),
+        write_units=sum(r.write_units for r in results),
+    )
 
 
 def _guard(kind: Kind, items: Sequence[object], call: Callable[[], WriteResult]) -> WriteResult:

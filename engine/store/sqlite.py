@@ -101,7 +101,7 @@ class SqliteStore:
     def put_findings(self, manifest: ScanManifest, findings: Sequence[Finding]) -> WriteResult:
         expires = self._expires(manifest)
         rows = [
-            (manifest.scan_id, f.finding_id, manifest.started_at, _dumps(f.to_dict()), expires)
+            (manifest.scan_id, f.finding_id, manifest.started_at, _dumps(f.fields()), expires)
             for f in findings
         ]
         with self._in_scan(manifest):

@@ -172,9 +172,9 @@ variable "collector_timeout_s" {
 }
 
 variable "analyser_memory_mb" {
-  description = "Memory of the analyser function, MB."
+  description = "Memory of the analyser function, MB. 1769 MB is one full vCPU (the evaluation is single-threaded): 100,000 resources evaluate, rank and report in about 15 s and 1.2 GB (README, Performance)."
   type        = number
-  default     = 256
+  default     = 1769
 
   validation {
     condition     = var.analyser_memory_mb >= 128 && var.analyser_memory_mb <= 10240
@@ -183,9 +183,9 @@ variable "analyser_memory_mb" {
 }
 
 variable "analyser_timeout_s" {
-  description = "Timeout of the analyser, seconds; it must leave room for the Bedrock budget (45 s by default)."
+  description = "Timeout of the analyser, seconds; it must leave room for the Bedrock budget (45 s by default). Lambda's maximum: the analyser of a large estate reads, evaluates and writes every resource and finding."
   type        = number
-  default     = 60
+  default     = 900
 
   validation {
     condition     = var.analyser_timeout_s >= 10 && var.analyser_timeout_s <= 900

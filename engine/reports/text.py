@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import textwrap
+from functools import lru_cache
 from typing import Any
 
 from engine.model import Finding
@@ -30,10 +31,19 @@ def clean(value: Any) -> str:
 
 
 def _wrap(text: str, indent: str, subsequent: str | None = None) -> list[str]:
-    follow = indent if subsequent is None else subsequent
-    return textwrap.wrap(
-        clean(text), width=WIDTH, initial_indent=indent, subsequent_indent=follow
-    ) or [indent]
+    return list(_wrapped(text, indent, indent if subsequent is None else subsequent))
+
+
+@lru_cache(maxsize=4096)  # a rule's fix and a finding's title repeat across many findings
+def _wrapped(text: str, indent: str, follow: str) -> tuple[str, ...]:
+    line = clean(text)
+    fits = len(indent) + len(line) <= WIDTH and line.isprintable()  # no NBSP and such
+    if fits and line.strip() and not line.endswith(" "):
+        return (indent + line,)  # what textwrap returns for one line that fits
+    return tuple(
+        textwrap.wrap(line, width=WIDTH, initial_indent=indent, subsequent_indent=follow)
+        or [indent]
+    )
 
 
 @FORMATS.register("text")

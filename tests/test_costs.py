@@ -111,19 +111,19 @@ def test_memory_sized_from_the_measured_peak() -> None:
 
 def test_collector_duration() -> None:
     a = costs.Assumptions()
-    # 800 resources x 1 call x 0.1 s / 8 workers = 10 s; 800 / 834 writes/s; fixed 1.35 + 0.57
-    expected = 0.57 + 1.35 + 10.0 + 800 / 834
+    # 800 resources x 1 call x 0.1 s / 8 workers = 10 s; 800 / 1667 writes/s; fixed 1.35 + 0.57
+    expected = 0.57 + 1.35 + 10.0 + 800 / 1667
     assert costs.collector_seconds(800, 1.0, a) == pytest.approx(expected)
 
 
 def test_analyser_duration() -> None:
     a = costs.Assumptions()
-    m = measure(analyser_cpu_s=2.0, resources=1778, findings=833)
+    m = measure(analyser_cpu_s=2.0, resources=1778, findings=1666)
     # 0.345 cold + 2 s x 1769/1769 + 1 s of reads + 1 s of writes + 30 s of Bedrock
     assert costs.analyser_seconds(m, 1769, True, a) == pytest.approx(0.345 + 2 + 1 + 1 + 30)
     assert costs.analyser_seconds(m, 1769, False, a) == pytest.approx(0.345 + 2 + 1 + 1)
     none = replace(m, findings=0)  # no findings: no Bedrock call
-    assert costs.analyser_seconds(none, 1769, True, a) == pytest.approx(0.345 + 2 + 1 + 1 / 834)
+    assert costs.analyser_seconds(none, 1769, True, a) == pytest.approx(0.345 + 2 + 1 + 1 / 1667)
 
 
 # --- DynamoDB -----------------------------------------------------------------------------

@@ -31,6 +31,9 @@ class Faults:
     """Injects BatchWriteItem faults into one client, and counts its calls."""
 
     def __init__(self, store: DynamoStore) -> None:
+        # The injector numbers calls and keeps the current call's answer: one call at a time
+        # (the parallel writers are tested without it, below).
+        store.writers = 1
         self.table = store.table
         self.calls = 0
         #: (call number, requests) -> requests to withhold as UnprocessedItems
@@ -196,3 +199,19 @@ def test_a_missing_table_is_a_recorded_store_error_not_a_crash(
         assert written.error is not None
         assert "120 of 120 resource(s)" in str(written.error)
         assert "ResourceNotFoundException" in str(written.error)
+
+
+def test_parallel_writers_land_every_item_once_with_the_units_of_one_writer(
+    backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """BatchWriteItem calls in flight at once: every item lands, none twice, same units."""
+    many = [resource(f"i-{n:04d}") for n in range(600)]  # 24 batches
+    scans = {}
+    for writers in (1, 8):
+        with dynamo_store(backend, monkeypatch, writers=writers) as store:
+            written = record_scan(store, manifest("scan-p", resources=many), [], many)
+            assert written.error is None and written.complete
+            stored = store.scan_resources("scan-p")
+            assert sorted(r.resource_id for r in stored) == sorted(r.resource_id for r in many)
+            scans[writers] = (written.results[0].written, store.write_units)
+    assert scans[1] == scans[8]

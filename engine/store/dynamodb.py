@@ -47,9 +47,11 @@ manifest through one store object (``write_scan`` does).
 from __future__ import annotations
 
 import random
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -84,6 +86,8 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 BATCH = 25
+#: BatchWriteItem calls in flight at once (botocore's default pool holds 10 connections)
+WRITERS = 8
 RETRYABLE = frozenset(
     {
         "ProvisionedThroughputExceededException",
@@ -137,9 +141,10 @@ class DynamoStore:
         read_retries: int = 3,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        writers: int = WRITERS,
     ) -> None:
-        if not 1 <= shards <= 100 or retention_days < 1 or max_attempts < 1:
-            raise ValueError("shards must be 1-100, retention_days and max_attempts >= 1")
+        if not 1 <= shards <= 100 or retention_days < 1 or max_attempts < 1 or writers < 1:
+            raise ValueError("shards must be 1-100, retention_days, max_attempts and writers >= 1")
         self.client = client
         self.table = table
         self.name = f"dynamodb:{table}"
@@ -150,6 +155,8 @@ class DynamoStore:
         self.read_retries = read_retries
         self.sleep = sleep
         self.rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
+        self.writers = writers
+        self._units_lock = threading.Lock()
         self.write_units = 0.0  # ConsumedCapacity totals, for the benchmark
         self.read_units = 0.0
         self._write_ids: dict[str, str] = {}
@@ -238,8 +245,16 @@ class DynamoStore:
             by_key[primary] = encoded
         pending = list(by_key.values())
         units = 0.0
-        for start in range(0, len(pending), BATCH):
-            left, reason, used = self._write_batch(pending[start : start + BATCH])
+        batches = [pending[start : start + BATCH] for start in range(0, len(pending), BATCH)]
+        # BatchWriteItem calls in parallel (a boto3 client is thread-safe): one call is a
+        # round trip of tens of ms, so a million findings one batch at a time would take
+        # longer than a Lambda may run. Results come back in batch order: deterministic.
+        if self.writers > 1 and len(batches) > 1:
+            with ThreadPoolExecutor(min(self.writers, len(batches))) as pool:
+                results = list(pool.map(self._write_batch, batches))
+        else:
+            results = [self._write_batch(batch) for batch in batches]
+        for left, reason, used in results:
             units += used
             unwritten.extend(Unwritten(kind, e.key, reason) for e in left)
         trimmed = tuple(e.key for e in pending if e.trimmed)
@@ -271,7 +286,8 @@ class DynamoStore:
                 raise StoreError(f"{self.name}: BatchWriteItem failed: {exc}") from exc
             used = sum(c.get("CapacityUnits", 0.0) for c in response.get("ConsumedCapacity", []))
             units += used
-            self.write_units += used
+            with self._units_lock:
+                self.write_units += used
             requests = list(response.get("UnprocessedItems", {}).get(self.table, []))
             if not requests:
                 return [], "", units

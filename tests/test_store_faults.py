@@ -9,72 +9,27 @@ https://boto3.amazonaws.com/v1/documentation/api/latest/guide/events.html (read 
 
 from __future__ import annotations
 
-import json
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from botocore.awsrequest import AWSResponse
-from botocore.compat import HTTPHeaders
 
 from engine.errors import EXIT_RUNTIME
 from engine.store import record_scan
 from engine.store.dynamodb import DynamoStore
 from tests.support.dynamodb_local import dynamo_store, shared_url, stop_shared
+from tests.support.faults import BatchWriteFaults, Requests
 from tests.support.store_data import ACCOUNT, manifest, resource
 
-Requests = list[dict[str, Any]]
 
-
-class Faults:
-    """Injects BatchWriteItem faults into one client, and counts its calls."""
+class Faults(BatchWriteFaults):
+    """``BatchWriteFaults`` on a store's client, its batches written one at a time: these tests
+    number the calls and pair each retry's delay with its attempt."""
 
     def __init__(self, store: DynamoStore) -> None:
-        # The injector numbers calls and keeps the current call's answer: one call at a time
-        # (the parallel writers are tested without it, below).
         store.writers = 1
-        self.table = store.table
-        self.calls = 0
-        #: (call number, requests) -> requests to withhold as UnprocessedItems
-        self.withhold: Callable[[int, Requests], Requests] = lambda n, r: []
-        #: (call number, requests) -> an error code to answer with, or None
-        self.fail_with: Callable[[int, Requests], str | None] = lambda n, r: None
-        self._held: Requests = []
-        self._answer: tuple[AWSResponse, dict[str, Any]] | None = None
-        events = store.client.meta.events
-        events.register("before-parameter-build.dynamodb.BatchWriteItem", self._params)
-        # A before-call handler that returns (response, parsed) answers in place of the
-        # service; the stubs type handlers as returning None.
-        events.register("before-call.dynamodb.BatchWriteItem", self._call)  # type: ignore[arg-type]
-        events.register("after-call.dynamodb.BatchWriteItem", self._after)
-
-    def _params(self, params: dict[str, Any], **_: Any) -> None:
-        self.calls += 1
-        requests: Requests = params["RequestItems"][self.table]
-        code = self.fail_with(self.calls, requests)
-        if code is not None:
-            error = {"Error": {"Code": code, "Message": f"injected {code}"}}
-            self._answer = (AWSResponse("http://injected", 400, HTTPHeaders(), None), error)
-            return
-        held = self.withhold(self.calls, requests)
-        keys = {json.dumps(r, sort_keys=True, default=str) for r in held}
-        kept = [r for r in requests if json.dumps(r, sort_keys=True, default=str) not in keys]
-        if not kept:  # an empty batch fails validation: answer without sending instead
-            answer = {"UnprocessedItems": {self.table: held}}
-            self._answer = (AWSResponse("http://injected", 200, HTTPHeaders(), None), answer)
-            return
-        params["RequestItems"][self.table] = kept
-        self._held = held
-
-    def _call(self, **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
-        answer, self._answer = self._answer, None
-        return answer
-
-    def _after(self, parsed: dict[str, Any], **_: Any) -> None:
-        if self._held:
-            parsed.setdefault("UnprocessedItems", {})[self.table] = self._held
-            self._held = []
+        super().__init__(store.client, store.table)
 
 
 def key_of(request: dict[str, Any]) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -199,40 +200,47 @@ class BatchWriteFaults:
         self.withhold: Callable[[int, Requests], Requests] = lambda n, r: []
         self.fail_with: Callable[[int, Requests], str | None] = lambda n, r: None
         self.kill_after: int | None = None
-        self._held: Requests = []
-        self._answer: tuple[AWSResponse, dict[str, Any]] | None = None
+        # The store writes batches from several threads at once; botocore runs a call's
+        # handlers in the thread making it, so each thread keeps its own call's state.
+        self._lock = threading.Lock()
+        self._local = threading.local()
         events = client.meta.events
         events.register("before-parameter-build.dynamodb.BatchWriteItem", self._params)
         events.register("before-call.dynamodb.BatchWriteItem", self._call)
         events.register("after-call.dynamodb.BatchWriteItem", self._after)
 
     def _params(self, params: dict[str, Any], **_: Any) -> None:
-        self.calls += 1
-        if self.kill_after is not None and self.calls > self.kill_after:
-            raise Killed(f"killed during BatchWriteItem call {self.calls}")
-        requests: Requests = params["RequestItems"][self.table]
-        code = self.fail_with(self.calls, requests)
+        with self._lock:
+            self.calls += 1
+            call = self.calls
+            if self.kill_after is not None and call > self.kill_after:
+                raise Killed(f"killed during BatchWriteItem call {call}")
+            requests: Requests = params["RequestItems"][self.table]
+            code = self.fail_with(call, requests)
+            held = [] if code is not None else self.withhold(call, requests)
+        self._local.held, self._local.answer = [], None
         if code is not None:
             error = {"Error": {"Code": code, "Message": f"injected {code}"}}
-            self._answer = (AWSResponse("http://injected", 400, HTTPHeaders(), None), error)
+            self._local.answer = (AWSResponse("http://injected", 400, HTTPHeaders(), None), error)
             return
-        held = self.withhold(self.calls, requests)
         kept = [r for r in requests if r not in held]
         if not kept:  # an empty batch fails validation: answer without sending
             answer = {"UnprocessedItems": {self.table: held}}
-            self._answer = (AWSResponse("http://injected", 200, HTTPHeaders(), None), answer)
+            self._local.answer = (AWSResponse("http://injected", 200, HTTPHeaders(), None), answer)
             return
         params["RequestItems"][self.table] = kept
-        self._held = held
+        self._local.held = held
 
     def _call(self, **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
-        answer, self._answer = self._answer, None
+        answer = getattr(self._local, "answer", None)
+        self._local.answer = None
         return answer
 
     def _after(self, parsed: dict[str, Any], **_: Any) -> None:
-        if self._held:
-            parsed.setdefault("UnprocessedItems", {})[self.table] = self._held
-            self._held = []
+        held = getattr(self._local, "held", [])
+        if held:
+            parsed.setdefault("UnprocessedItems", {})[self.table] = held
+            self._local.held = []
 
 
 def partition_key(request: dict[str, Any]) -> str:

@@ -43,11 +43,11 @@ from typing import Any
 
 import jmespath
 
+from engine.evaluator import kernel_rule
 from engine.functions import FUNCTIONS, FunctionContext, builtin_names, days_since, make_functions
 from engine.jmes import MEMOISED_FUNCTIONS, PURE_FUNCTIONS
-from engine.jmes_codegen import KernelRule
 from engine.jmes_compile import CompiledProgram, compile_kernel, compile_program
-from engine.rules import Rule, load_rules
+from engine.rules import load_rules
 
 SIDES = (
     "jmespath_search",
@@ -119,18 +119,13 @@ def kernels(n: int, seed: int, functions: Any) -> list[Kernel]:
         if not docs:
             continue
         factory = compile_kernel(
-            [_kernel_rule(rule) for rule in rules], PURE_FUNCTIONS, MEMOISED_FUNCTIONS
+            [kernel_rule(rule) for rule in rules], PURE_FUNCTIONS, MEMOISED_FUNCTIONS
         )
         bound = _makers(functions, None)["compiled_bound"]
         one_by_one = [(rule.id, _gated(bound(rule.where), bound(rule.condition))) for rule in rules]
         with_params = [[{**doc, "params": rule.params} for doc in docs] for rule in rules]
         out.append((one_by_one, factory, functions, docs, with_params))
     return out
-
-
-def _kernel_rule(rule: Rule) -> KernelRule:
-    where = rule.where.parsed.parsed if rule.where else None
-    return KernelRule(where, rule.condition.parsed.parsed, rule.params)
 
 
 def kernel_outcomes(kernel: Kernel) -> dict[str, tuple[int, Counter[str]]]:

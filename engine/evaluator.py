@@ -18,7 +18,7 @@ differential tests compare both).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -133,14 +133,15 @@ def _kernel_rules(rules: list[Rule]) -> list[Rule]:
         if any(p.backend != "python" for p in programs):
             continue
         try:
-            compile_kernel([_kernel_rule(rule)], PURE_FUNCTIONS, MEMOISED_FUNCTIONS)
+            compile_kernel([kernel_rule(rule)], PURE_FUNCTIONS, MEMOISED_FUNCTIONS)
         except (UnsupportedNode, SyntaxError, RecursionError, MemoryError, ValueError):
             continue
         out.append(rule)
     return out
 
 
-def _kernel_rule(rule: Rule) -> KernelRule:
+def kernel_rule(rule: Rule) -> KernelRule:
+    """The kernel's view of a rule: its where and condition ASTs and its params."""
     where = rule.where.parsed.parsed if rule.where else None
     return KernelRule(where, rule.condition.parsed.parsed, rule.params)
 
@@ -151,7 +152,7 @@ def _plan(rules: list[Rule], functions: Any, kernels: bool) -> _Plan:
         return _Plan(rules, slots=[-1] * len(rules))
     try:
         factory = compile_kernel(
-            [_kernel_rule(r) for r in shared], PURE_FUNCTIONS, MEMOISED_FUNCTIONS
+            [kernel_rule(r) for r in shared], PURE_FUNCTIONS, MEMOISED_FUNCTIONS
         )
     except (UnsupportedNode, SyntaxError, RecursionError, MemoryError, ValueError):
         return _Plan(rules, slots=[-1] * len(rules))
@@ -260,29 +261,14 @@ class Evaluator:
         return self._judged(rule, result, doc)
 
     def _failed(self, rule: Rule, values: tuple[Any, ...]) -> _Outcome:
-        """A fail from its fail kernel's values: the checks of ``_severity`` and ``_cost``."""
-        position = 1
-        severity = rule.base_severity
-        for step in rule.severity:
-            if step.when is None:
-                severity = step.severity
-                break
-            hit = values[position]
-            position += 2
-            if not isinstance(hit, bool):
-                message = f"severity 'when' {step.when.source!r} yielded {_kind(hit)}"
-                return _Outcome("error", error=f"TypeError: {message}")
-            if hit:
-                severity = step.severity
-                break
+        """A fail from its fail kernel's values, with the checks of ``_severity``/``_cost``."""
+        outputs = values[1::2]  # the kernel's (True, value) pairs: the values
         whens = sum(1 for step in rule.severity if step.when is not None)
-        position = 2 * whens + 1
-        evidence = {}
-        for name, _ in rule.evidence:
-            evidence[name] = values[position]
-            position += 2
+        names = [name for name, _ in rule.evidence]
+        evidence = dict(zip(names, outputs[whens : whens + len(names)], strict=True))
         try:
-            cost = _cost_value(values[position]) if rule.cost is not None else None
+            severity = _pick_severity(rule, iter(outputs[:whens]))
+            cost = _cost_value(outputs[whens + len(names)]) if rule.cost is not None else None
         except TypeError as exc:
             return _Outcome("error", error=f"TypeError: {exc}")
         return _Outcome("fail", severity=severity, evidence=evidence, cost=cost)
@@ -305,15 +291,8 @@ class Evaluator:
         return _Outcome("fail", severity=severity, evidence=evidence, cost=cost)
 
     def _severity(self, rule: Rule, doc: dict[str, Any]) -> str:
-        for step in rule.severity:
-            if step.when is None:
-                return step.severity
-            hit = step.when.program.search(doc, self.functions)
-            if not isinstance(hit, bool):
-                raise TypeError(f"severity 'when' {step.when.source!r} yielded {_kind(hit)}")
-            if hit:
-                return step.severity
-        return rule.base_severity
+        whens = (s.when for s in rule.severity if s.when is not None)
+        return _pick_severity(rule, (when.program.search(doc, self.functions) for when in whens))
 
     def _cost(self, rule: Rule, doc: dict[str, Any]) -> float | None:
         if rule.cost is None:
@@ -421,6 +400,20 @@ def evaluate(
     return Evaluation(
         findings=findings, stats=evaluator.stats, resources=count, others=evaluator.others
     )
+
+
+def _pick_severity(rule: Rule, hits: Iterator[Any]) -> str:
+    """The first escalation step whose ``when`` is true (``hits``: each ``when``'s value, in
+    order, read only as far as needed), else the base severity; a non-boolean raises."""
+    for step in rule.severity:
+        if step.when is None:
+            return step.severity
+        hit = next(hits)
+        if not isinstance(hit, bool):
+            raise TypeError(f"severity 'when' {step.when.source!r} yielded {_kind(hit)}")
+        if hit:
+            return step.severity
+    return rule.base_severity
 
 
 def _cost_value(value: Any) -> float | None:

@@ -8,6 +8,7 @@ dataclasses; their JSON shapes are pinned by the schemas in ``engine/schemas/``.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -251,12 +252,20 @@ class ScanManifest:
         )
 
 
-def count_resources(resources: list[Resource]) -> list[dict[str, Any]]:
-    """Counts per (account, region, type), sorted, for the manifest."""
-    tally: dict[tuple[str, str, str], int] = {}
+def tally_resources(resources: Iterable[Resource], tally: dict[tuple[str, str, str], int]) -> None:
+    """Add ``resources`` to ``tally``, counts per (account, region, type)."""
     for resource in resources:
         key = (resource.account_id, resource.region, resource.resource_type)
         tally[key] = tally.get(key, 0) + 1
+
+
+def count_resources(
+    resources: Iterable[Resource], tally: dict[tuple[str, str, str], int] | None = None
+) -> list[dict[str, Any]]:
+    """Counts per (account, region, type), sorted, for the manifest. ``tally`` carries the
+    counts of earlier batches (the pipeline counts a streamed inventory batch by batch)."""
+    tally = {} if tally is None else tally
+    tally_resources(resources, tally)
     return [
         {"account_id": a, "region": r, "resource_type": t, "count": n}
         for (a, r, t), n in sorted(tally.items())

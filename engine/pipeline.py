@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from engine.clock import iso
 from engine.evaluator import Evaluation, Evaluator
 from engine.lifecycle import dataset_age_days, live_table
-from engine.model import Finding, Resource, ScanManifest
+from engine.model import Finding, Resource, ScanManifest, count_resources, tally_resources
 from engine.ranker import rank
 from engine.report import Report
 from engine.rules import RuleSet
@@ -171,10 +171,8 @@ def _evaluate(
     for batch in batches(resources, options.batch_size):
         found, _ = evaluator.run(batch)
         findings += suppressor.apply(found, {r.resource_id: r.tags for r in batch})
-        for resource in batch:
-            key = (resource.account_id, resource.region, resource.resource_type)
-            tally[key] = tally.get(key, 0) + 1
-            seen.add(resource.resource_id)
+        tally_resources(batch, tally)
+        seen.update(resource.resource_id for resource in batch)
         if store is not None:
             writes.append(put_resource_batch(store, manifest, batch))
         before, count = count, count + len(batch)
@@ -183,12 +181,8 @@ def _evaluate(
     evaluation = Evaluation(
         findings=findings, stats=evaluator.stats, resources=count, others=evaluator.others
     )
-    counts = [
-        {"account_id": a, "region": r, "resource_type": t, "count": n}
-        for (a, r, t), n in sorted(tally.items())
-    ]
     written = merge_results("resource", writes) if store is not None else None
-    return _Streamed(evaluation, counts, seen, written)
+    return _Streamed(evaluation, count_resources((), tally), seen, written)
 
 
 def _lifecycle_notes(lifecycle: dict[str, object] | None, now: datetime, max_age: int) -> list[str]:

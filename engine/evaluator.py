@@ -29,7 +29,7 @@ from engine.clock import iso
 from engine.errors import one_line
 from engine.functions import FunctionContext, make_functions
 from engine.jmes import MEMOISED_FUNCTIONS, PURE_FUNCTIONS
-from engine.jmes_codegen import KernelRule, UnsupportedNode
+from engine.jmes_codegen import KernelRule, UnsupportedNode, generate_kernel
 from engine.jmes_compile import compile_kernel
 from engine.lifecycle import LiveTable
 from engine.model import Finding, Resource, finding_id
@@ -132,9 +132,9 @@ def _kernel_rules(rules: list[Rule]) -> list[Rule]:
         programs = [rule.condition.program] + ([rule.where.program] if rule.where else [])
         if any(p.backend != "python" for p in programs):
             continue
-        try:
-            compile_kernel([kernel_rule(rule)], PURE_FUNCTIONS, MEMOISED_FUNCTIONS)
-        except (UnsupportedNode, SyntaxError, RecursionError, MemoryError, ValueError):
+        try:  # generating is enough to find a whole-document read; Python compiles once, below
+            generate_kernel([kernel_rule(rule)], PURE_FUNCTIONS, MEMOISED_FUNCTIONS)
+        except UnsupportedNode:
             continue
         out.append(rule)
     return out

@@ -14,6 +14,13 @@ unusable); if it raises, that resource is evaluated rule by rule, so a rule that
 its own error outcome exactly as without the kernel. Severity, evidence and cost are evaluated
 for fails only, rule by rule. ``Evaluator(..., kernels=False)`` turns the fast path off (the
 differential tests compare both).
+
+Outcome patterns: most resources of a type get the same kernel values (every ``where`` and
+condition ``True``, ``False`` or ``None``), so what those values mean (which rules pass, do not
+apply, or need a closer look: fails and errors) is worked out once per distinct pattern and
+counted; only the rules that fail or err are looked at per resource. A pattern is keyed by the
+identities of its values, so only the three singletons ``True``, ``False`` and ``None`` can
+match one (a ``1`` is not ``True`` here, as it is not in ``_decided``).
 """
 
 from __future__ import annotations
@@ -123,6 +130,62 @@ class _Plan:
     #: per rule id: ``program(doc) -> (True, v0, True, v1, ...)`` for a fail's severity
     #: ``when``s, evidence and cost, in that order (``_fail_kernel``), or absent
     fails: dict[str, Any] = field(default_factory=dict)
+    #: kernel outcome patterns seen so far (see the module docstring), by value identities
+    patterns: dict[tuple[int, ...], _Pattern] = field(default_factory=dict)
+    #: indices of the rules evaluated alone (no kernel slot)
+    alone: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        self.alone = tuple(i for i, slot in enumerate(self.slots) if slot < 0)
+
+    def pattern(self, decided: tuple[Any, ...]) -> _Pattern | None:
+        """What ``decided`` means for each kernel rule, learnt on first sight; None when a
+        value is not ``True``, ``False`` or ``None`` (those go rule by rule)."""
+        key = tuple(map(id, decided))
+        known = self.patterns.get(key)
+        if known is not None:
+            return known
+        if not all(v is True or v is False or v is None for v in decided):
+            return None
+        passed: list[int] = []
+        not_applicable: list[int] = []
+        failed: list[int] = []
+        closer: list[int] = []
+        for index, (rule, slot) in enumerate(zip(self.rules, self.slots, strict=True)):
+            if slot < 0:
+                continue
+            applies, result = decided[2 * slot], decided[2 * slot + 1]
+            if rule.where is not None and applies is False:
+                not_applicable.append(index)
+            elif rule.where is not None and applies is None:
+                closer.append(index)  # an error: the where yielded null
+            elif result is False:
+                passed.append(index)
+            else:  # a fail, or an error (a null condition): built per resource
+                (failed if result is True else closer).append(index)
+        made = _Pattern(tuple(passed), tuple(not_applicable), tuple(failed), tuple(closer))
+        self.patterns[key] = made
+        return made
+
+
+class _Pattern:
+    """One kernel outcome pattern: rules that pass, do not apply, fail, or err (as indices
+    into the plan's rules)."""
+
+    __slots__ = ("closer", "count", "failed", "not_applicable", "passed")
+
+    def __init__(
+        self,
+        passed: tuple[int, ...],
+        not_applicable: tuple[int, ...],
+        failed: tuple[int, ...],
+        closer: tuple[int, ...],
+    ) -> None:
+        self.passed = passed
+        self.not_applicable = not_applicable
+        self.failed = failed
+        self.closer = closer  # errors: ``_decided`` says which
+        self.count = 0  # resources with this pattern not yet added to the rule stats
 
 
 def _kernel_rules(rules: list[Rule]) -> list[Rule]:
@@ -214,6 +277,7 @@ class Evaluator:
         self.by_type = rules.by_type()
         self.plans = {t: _plan(rs, self.functions, kernels) for t, rs in self.by_type.items()}
         self.stats: dict[str, RuleStats] = {r.id: RuleStats() for r in rules.rules}
+        self.facts = {r.id: _Facts.of(r) for r in rules.rules}
 
     def evaluate_one(self, rule: Rule, doc: dict[str, Any], resource: Resource) -> _Outcome:
         """One rule on one resource document (the Resource dict plus ``params``)."""
@@ -262,12 +326,12 @@ class Evaluator:
 
     def _failed(self, rule: Rule, values: tuple[Any, ...]) -> _Outcome:
         """A fail from its fail kernel's values, with the checks of ``_severity``/``_cost``."""
+        facts = self.facts[rule.id]
         outputs = values[1::2]  # the kernel's (True, value) pairs: the values
-        whens = sum(1 for step in rule.severity if step.when is not None)
-        names = [name for name, _ in rule.evidence]
+        whens, names = facts.whens, facts.evidence_names
         evidence = dict(zip(names, outputs[whens : whens + len(names)], strict=True))
         try:
-            severity = _pick_severity(rule, iter(outputs[:whens]))
+            severity = _pick_severity(rule, iter(outputs[:whens])) if whens else facts.severity
             cost = _cost_value(outputs[whens + len(names)]) if rule.cost is not None else None
         except TypeError as exc:
             return _Outcome("error", error=f"TypeError: {exc}")
@@ -303,6 +367,7 @@ class Evaluator:
         """Evaluate a batch; returns its findings and the number of resources seen."""
         findings: list[Finding] = []
         count = 0
+        patterns = not self.record_others  # passes are only counted, never listed
         for resource in resources:
             count += 1
             plan = self.plans.get(resource.resource_type)
@@ -310,16 +375,59 @@ class Evaluator:
                 continue
             base = resource.to_dict()
             decided = self._kernel(plan, resource, base)
-            for rule, slot in zip(plan.rules, plan.slots, strict=True):
-                if decided is not None and slot >= 0:
-                    applies, result = decided[2 * slot], decided[2 * slot + 1]
-                    outcome = self._decided(plan, rule, applies, result, base)
-                else:
-                    doc = dict(base)
-                    doc["params"] = rule.params
-                    outcome = self.evaluate_one(rule, doc, resource)
+            if decided is None or not patterns or (pattern := plan.pattern(decided)) is None:
+                self._one_by_one(plan, resource, base, decided, findings)
+                continue
+            pattern.count += 1
+            rules, slots = plan.rules, plan.slots
+            for index in pattern.failed:
+                rule = rules[index]
+                if not self._fail(plan, rule, resource, base, findings):
+                    outcome = self._decided(plan, rule, True, True, base)
+                    self._count(rule, resource, outcome, findings)
+            for index in pattern.closer:
+                rule, slot = rules[index], slots[index]
+                applies, result = decided[2 * slot], decided[2 * slot + 1]
+                outcome = self._decided(plan, rule, applies, result, base)
                 self._count(rule, resource, outcome, findings)
+            for index in plan.alone:
+                rule = rules[index]
+                doc = dict(base)
+                doc["params"] = rule.params
+                self._count(rule, resource, self.evaluate_one(rule, doc, resource), findings)
+        self._add_pattern_counts()
         return findings, count
+
+    def _one_by_one(
+        self,
+        plan: _Plan,
+        resource: Resource,
+        base: dict[str, Any],
+        decided: tuple[Any, ...] | None,
+        findings: list[Finding],
+    ) -> None:
+        """Every rule of the type in turn, from the kernel's values where it has them."""
+        for rule, slot in zip(plan.rules, plan.slots, strict=True):
+            if decided is not None and slot >= 0:
+                applies, result = decided[2 * slot], decided[2 * slot + 1]
+                outcome = self._decided(plan, rule, applies, result, base)
+            else:
+                doc = dict(base)
+                doc["params"] = rule.params
+                outcome = self.evaluate_one(rule, doc, resource)
+            self._count(rule, resource, outcome, findings)
+
+    def _add_pattern_counts(self) -> None:
+        """Move the patterns' resource counts into the rules' pass / not-applicable stats."""
+        for plan in self.plans.values():
+            for pattern in plan.patterns.values():
+                if not pattern.count:
+                    continue
+                for index in pattern.passed:
+                    self.stats[plan.rules[index].id].passed += pattern.count
+                for index in pattern.not_applicable:
+                    self.stats[plan.rules[index].id].not_applicable += pattern.count
+                pattern.count = 0
 
     def _kernel(
         self, plan: _Plan, resource: Resource, base: dict[str, Any]
@@ -355,29 +463,114 @@ class Evaluator:
             stats.errors += 1
         findings.append(self._finding(rule, resource, outcome))
 
+    def _fail(
+        self,
+        plan: _Plan,
+        rule: Rule,
+        resource: Resource,
+        base: dict[str, Any],
+        findings: list[Finding],
+    ) -> bool:
+        """A fail straight from its fail kernel (``_decided`` + ``_failed`` + ``_count`` in
+        one); False when it has none, raises, or a value is wrong: ``_decided`` then says."""
+        fail = plan.fails.get(rule.id)
+        if fail is None:
+            return False
+        try:
+            outputs = fail(base)[1::2]  # the kernel's (True, value) pairs: the values
+        except Exception:  # noqa: BLE001 - the one-by-one path gives this its own outcome
+            return False
+        facts = self.facts[rule.id]
+        whens, names = facts.whens, facts.evidence_names
+        try:
+            severity = _pick_severity(rule, iter(outputs[:whens])) if whens else facts.severity
+            cost = _cost_value(outputs[whens + len(names)]) if rule.cost is not None else None
+        except TypeError:
+            return False
+        evidence = {
+            name: value if value.__class__ in _JSON_SCALARS else _jsonable(value)
+            for name, value in zip(names, outputs[whens : whens + len(names)], strict=True)
+        }
+        self.stats[rule.id].failed += 1
+        finding = self._new(
+            rule, facts, resource, "fail", severity=severity, evidence=evidence, cost=cost
+        )
+        findings.append(finding)
+        return True
+
     def _finding(self, rule: Rule, resource: Resource, outcome: _Outcome) -> Finding:
-        is_error = outcome.kind == "error"
-        return Finding(
-            finding_id=finding_id(rule.id, resource.resource_id),
-            rule_id=rule.id,
-            resource_id=resource.resource_id,
-            resource_type=resource.resource_type,
-            resource_name=resource.name,
-            account_id=resource.account_id,
-            region=resource.region,
-            outcome="error" if is_error else "fail",
-            severity=(outcome.severity or rule.base_severity),  # type: ignore[arg-type]
-            category=rule.category,  # type: ignore[arg-type]
-            title=(f"Evaluation error: {rule.title}" if is_error else rule.title),
+        facts = self.facts[rule.id]
+        # one line whatever the input held (an unreadable code, a value in a message)
+        error = one_line(outcome.error, 500) if outcome.error else None
+        return self._new(
+            rule,
+            facts,
+            resource,
+            "error" if outcome.kind == "error" else "fail",
+            severity=outcome.severity or facts.severity,
             evidence=_jsonable(outcome.evidence),
-            remediation=rule.remediation,
-            references=rule.references,
-            status="new",
-            first_seen=self.stamp,
-            last_seen=self.stamp,
-            # one line whatever the input held (an unreadable code, a value in a message)
-            error=one_line(outcome.error, 500) if outcome.error else None,
-            estimated_monthly_cost_usd=outcome.cost,
+            cost=outcome.cost,
+            error=error,
+        )
+
+    def _new(
+        self,
+        rule: Rule,
+        facts: _Facts,
+        resource: Resource,
+        outcome: str,
+        *,
+        severity: str,
+        evidence: dict[str, Any],
+        cost: float | None,
+        error: str | None = None,
+    ) -> Finding:
+        """A finding of this scan (status ``new`` until history says otherwise)."""
+        is_error = outcome == "error"
+        return Finding(
+            finding_id(rule.id, resource.resource_id),
+            rule.id,
+            resource.resource_id,
+            resource.resource_type,
+            resource.name,
+            resource.account_id,
+            resource.region,
+            outcome,  # type: ignore[arg-type]
+            severity,  # type: ignore[arg-type]
+            facts.category,  # type: ignore[arg-type]
+            facts.error_title if is_error else facts.title,
+            evidence,
+            rule.remediation,
+            rule.references,
+            "new",
+            self.stamp,
+            self.stamp,
+            error=error,
+            estimated_monthly_cost_usd=cost,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What every finding of one rule shares, worked out once per evaluator."""
+
+    title: str  # the title template with the rule's params filled in
+    error_title: str
+    severity: str  # the base (last) severity
+    category: str
+    whens: int  # escalation steps with a ``when``
+    evidence_names: tuple[str, ...]
+
+    @classmethod
+    def of(cls, rule: Rule) -> _Facts:
+        title = rule.title
+        return cls(
+            title=title,
+            error_title=f"Evaluation error: {title}",
+            severity=rule.base_severity,
+            category=rule.category,
+            whens=sum(1 for step in rule.severity if step.when is not None),
+            evidence_names=tuple(name for name, _ in rule.evidence),
         )
 
 

@@ -120,6 +120,8 @@ def _update(finding: Finding, before: tuple[Finding, ScanRecord] | None, stamp: 
     suppressed = finding.status == "suppressed"
     fresh: Status = "suppressed" if suppressed else "new"
     if before is None:
+        if finding.status == fresh and finding.first_seen == finding.last_seen == stamp:
+            return finding  # the evaluator's finding is already this: no copy (a first scan)
         return finding.evolve(status=fresh, first_seen=stamp, last_seen=stamp)
     old, record = before
     if old.status == "resolved":

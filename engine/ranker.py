@@ -43,16 +43,28 @@ def score(finding: Finding) -> float:
     if finding.outcome == "error":
         points += ERROR_POINTS
     points += CATEGORY_POINTS.get(finding.category, 0)
-    points += urgency(finding.evidence.get("days_left"))
-    points += cost_points(finding.estimated_monthly_cost_usd)
+    days_left = finding.evidence.get("days_left")
+    if days_left is not None:
+        points += urgency(days_left)
+    cost = finding.estimated_monthly_cost_usd
+    if cost:
+        points += cost_points(cost)
     return round(points, 3)
 
 
 def rank(findings: list[Finding]) -> list[Finding]:
     """Findings in rank order, each with ``score`` and ``rank`` (1 = most important) set."""
-    scored = [(score(f), f) for f in findings]
-    scored.sort(key=lambda pair: (-pair[0], pair[1].rule_id, pair[1].resource_id))
-    return [
-        f.evolve(score=s, rank=index, explained_by=f.explained_by or "rules")
-        for index, (s, f) in enumerate(scored, start=1)
-    ]
+    scores = [score(f) for f in findings]
+    order = sorted(
+        range(len(findings)),
+        key=lambda i: (-scores[i], findings[i].rule_id, findings[i].resource_id),
+    )
+    ranked = []
+    for position, i in enumerate(order, start=1):
+        finding = findings[i]
+        ranked.append(
+            finding.evolve(
+                score=scores[i], rank=position, explained_by=finding.explained_by or "rules"
+            )
+        )
+    return ranked

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from engine.errors import RuleErrors
-from engine.evaluator import evaluate
+from engine.evaluator import Evaluator, evaluate
 from engine.model import Resource
 from engine.params import apply_params, load_params
 from engine.rules import RuleSet, load_rules
@@ -185,3 +185,63 @@ def test_finding_ids_are_stable_and_types_dispatched(rules: RuleSet) -> None:
     assert one.resources == 2
     assert [f.finding_id for f in one.findings] == [f.finding_id for f in two.findings]
     assert len(one.findings[0].finding_id) == 32
+
+
+FLAG_RULE = """\
+id: flagged
+title: Instance flagged
+resource: aws.ec2.instance
+category: security
+severity: medium
+where: "state != 'terminated'"
+condition: attributes.imds_v2_required
+remediation: Unflag it.
+references: {}
+tests:
+  pass: [{state: running, attributes: {imds_v2_required: false}}]
+  fail: [{state: running, attributes: {imds_v2_required: true}}]
+"""
+
+
+@pytest.mark.parametrize("order", ["booleans first", "numbers first"])
+def test_a_number_never_shares_a_pattern_with_a_boolean(tmp_path: Path, order: str) -> None:
+    # Kernel values that are equal (0 == False, 1 == True) but not the same: a resource must
+    # not reuse another's outcome pattern, whichever comes first; 0 is an error, not a pass.
+    (tmp_path / "flagged.yaml").write_text(FLAG_RULE)
+    rules = load_rules([tmp_path])
+    batch = [
+        instance("no", "running", None, imds_v2_required=False),
+        instance("yes", "running", None, imds_v2_required=True),
+        instance("zero", "running", None, imds_v2_required=0),
+        instance("one", "running", None, imds_v2_required=1),
+    ]
+    if order == "numbers first":
+        batch.reverse()
+    result = evaluate(batch, rules, NOW)
+    assert result.totals() == {"pass": 1, "fail": 1, "error": 2, "not_applicable": 0}
+    got = outcomes(rules, batch)
+    assert got["yes"] == ("fail", "medium", "")
+    assert "condition yielded a number (0)" in got["zero"][2]
+    assert "condition yielded a number (1)" in got["one"][2]
+
+
+def test_outcome_counts_over_repeated_patterns_equal_rule_by_rule(rules: RuleSet) -> None:
+    # Many resources share a few kernel patterns: the counted passes and not-applicables, the
+    # fails and errors must be exactly those of the rule-by-rule path, batch after batch.
+    kinds = [
+        ("running", None),
+        ("stopped", "2026-04-01T00:00:00Z"),
+        ("terminated", "2020-01-01T00:00:00Z"),
+        ("stopped", None),
+        ("stopped", "2025-01-01T00:00:00Z"),
+    ]
+    resources = [instance(f"i{n}", *kinds[n % len(kinds)]) for n in range(53)]
+    fast = Evaluator(rules, NOW)
+    found = fast.run(resources[:20])[0] + fast.run(resources[20:])[0]
+    slow = evaluate(resources, rules, NOW, kernels=False)
+    assert {k: v.to_dict() for k, v in fast.stats.items()} == {
+        k: v.to_dict() for k, v in slow.stats.items()
+    }
+    counts = {"pass": 11, "fail": 21, "error": 10, "not_applicable": 11}
+    assert fast.stats["stale-instance"].to_dict() == counts
+    assert [f.to_dict() for f in found] == [f.to_dict() for f in slow.findings]

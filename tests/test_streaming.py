@@ -9,6 +9,7 @@ require the same report; and they watch the store fill while the generator is st
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -148,3 +149,38 @@ def test_batches_are_written_while_the_inventory_is_still_being_read(tmp_path: P
 def test_batches_split_any_iterable(size: int, expected: list[int]) -> None:
     listed, _ = simulated()
     assert [len(b) for b in batches(iter(listed[:7]), size)] == expected
+
+
+def frozen_while_read(resources: list[Resource], seen: list[int]) -> Iterator[Resource]:
+    """The resources, noting how many objects the collector has frozen as each is read."""
+    for resource in resources:
+        seen.append(gc.get_freeze_count())
+        yield resource
+
+
+def test_the_collector_skips_settled_batches_and_is_restored() -> None:
+    # After each batch what is alive is frozen (full collections stop walking every finding
+    # made so far); when check returns, the collector is exactly as the caller left it.
+    resources, manifest = simulated()
+    seen: list[int] = []
+    assert gc.get_freeze_count() == 0
+    report = check(
+        StaticSource(frozen_while_read(resources, seen), manifest),
+        RULES,
+        NOW,
+        options=CheckOptions(batch_size=10),
+    )
+    assert report.findings
+    assert seen[0] == 0  # nothing frozen before the first batch
+    assert seen[10] > 0  # the first batch's findings and all before them, settled
+    assert gc.get_freeze_count() == 0
+    # A caller that froze objects itself keeps them frozen, and check freezes nothing more.
+    gc.freeze()
+    try:
+        before = gc.get_freeze_count()
+        seen.clear()
+        check(StaticSource(frozen_while_read(resources, seen), manifest), RULES, NOW)
+        assert set(seen) == {before}
+        assert gc.get_freeze_count() == before
+    finally:
+        gc.unfreeze()

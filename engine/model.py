@@ -12,6 +12,7 @@ shapes are pinned by the schemas in ``engine/schemas/``.
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -62,9 +63,9 @@ class Resource:
         """Build from an already schema-validated dict."""
         return cls(
             resource_id=data["resource_id"],
-            resource_type=data["resource_type"],
-            account_id=data["account_id"],
-            region=data["region"],
+            resource_type=shared(data["resource_type"]),
+            account_id=shared(data["account_id"]),
+            region=shared(data["region"]),
             name=data.get("name"),
             state=data.get("state"),
             created_at=data.get("created_at"),
@@ -96,8 +97,10 @@ def finding_id(rule_id: str, resource_id: str) -> str:
 class Finding:
     """A rule that failed (``outcome='fail'``) or could not be evaluated (``'error'``).
 
-    Never changed in place once built: ``evolve`` makes the changed copy (see the module
-    docstring for why it is not a frozen dataclass). Not hashable (``evidence`` is a dict).
+    Not changed in place once another stage can see it: ``evolve`` makes the changed copy
+    (see the module docstring for why it is not a frozen dataclass). The one exception is
+    ``engine.ranker.rank_owned``, for the pipeline's own findings before anything else holds
+    them. Not hashable (``evidence`` is a dict).
     """
 
     finding_id: str
@@ -200,10 +203,37 @@ class Finding:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Finding:
-        return cls(**data)
+        """Build from a stored or serialised finding; the values that repeat across findings
+        (ids of rules, types, accounts and regions, enums, stamps, titles) are shared."""
+        values = dict(data)
+        for name in _REPEATED:
+            if name in values:
+                values[name] = shared(values[name])
+        return cls(**values)
 
 
 _FINDING_FIELDS = frozenset(Finding.__slots__)
+_REPEATED = (
+    "rule_id",
+    "resource_type",
+    "account_id",
+    "region",
+    "outcome",
+    "severity",
+    "category",
+    "title",
+    "remediation",
+    "status",
+    "first_seen",
+    "last_seen",
+    "explained_by",
+)
+
+
+def shared(value: Any) -> Any:
+    """One string object for equal strings (``sys.intern``): a JSON or DynamoDB decoder makes a
+    new ``"aws.ec2.instance"`` for every resource, and a scan keeps one per finding."""
+    return sys.intern(value) if value.__class__ is str else value
 
 
 @dataclass(frozen=True, slots=True)

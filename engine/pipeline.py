@@ -36,7 +36,7 @@ from engine.clock import iso
 from engine.evaluator import Evaluation, Evaluator
 from engine.lifecycle import dataset_age_days, live_table
 from engine.model import Finding, Resource, ScanManifest, count_resources, tally_resources
-from engine.ranker import rank
+from engine.ranker import rank_owned
 from engine.report import Report
 from engine.rules import RuleSet
 from engine.sources import Progress, Source
@@ -144,8 +144,8 @@ def _check(
     if options.store is not None:
         findings = track_history(options.store, manifest, findings, now, seen_ids=streamed.seen)
         settle()
-    evaluation.findings = []  # the pipeline's own copy from here on: ``findings``
-    findings = rank(findings)
+    evaluation.findings = []  # from here on the findings are the pipeline's alone
+    findings = rank_owned(findings)
     ranked_by, summary, usage = "rules", None, None
     if options.explain is not None:
         from engine.explain import explain

@@ -54,17 +54,32 @@ def score(finding: Finding) -> float:
 
 def rank(findings: list[Finding]) -> list[Finding]:
     """Findings in rank order, each with ``score`` and ``rank`` (1 = most important) set."""
-    scores = [score(f) for f in findings]
-    order = sorted(
-        range(len(findings)),
-        key=lambda i: (-scores[i], findings[i].rule_id, findings[i].resource_id),
-    )
-    ranked = []
-    for position, i in enumerate(order, start=1):
-        finding = findings[i]
-        ranked.append(
-            finding.evolve(
-                score=scores[i], rank=position, explained_by=finding.explained_by or "rules"
-            )
+    scores, order = _ordered(findings)
+    return [
+        findings[i].evolve(
+            score=scores[i], rank=position, explained_by=findings[i].explained_by or "rules"
         )
+        for position, i in enumerate(order, start=1)
+    ]
+
+
+def rank_owned(findings: list[Finding]) -> list[Finding]:
+    """``rank`` for a caller that owns ``findings`` and their objects and drops the list: the
+    pipeline, whose findings nothing else holds yet. Sets ``score``, ``rank`` and
+    ``explained_by`` on the findings themselves rather than on copies (at 164,471 findings a
+    copy each is 45 MB and a fifth of a second), and returns them in rank order."""
+    scores, order = _ordered(findings)
+    ranked = [findings[i] for i in order]
+    for position, (i, finding) in enumerate(zip(order, ranked, strict=True), start=1):
+        finding.score = scores[i]
+        finding.rank = position
+        finding.explained_by = finding.explained_by or "rules"
     return ranked
+
+
+def _ordered(findings: list[Finding]) -> tuple[list[float], list[int]]:
+    """Each finding's score, and the indices of ``findings`` in rank order: score first,
+    then rule id and resource id, so equal scores always come out in the same order."""
+    scores = [score(f) for f in findings]
+    keys = [(-s, f.rule_id, f.resource_id) for s, f in zip(scores, findings, strict=True)]
+    return scores, sorted(range(len(findings)), key=keys.__getitem__)

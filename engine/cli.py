@@ -279,7 +279,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "check":
-        return _check(args)
+        from engine.heap import settled_heap
+
+        with settled_heap():  # over the reports too: see engine/heap.py
+            return _check(args)
     if args.command == "collect":
         return _collect(args)
     if args.command == "rules":

@@ -97,10 +97,8 @@ def finding_id(rule_id: str, resource_id: str) -> str:
 class Finding:
     """A rule that failed (``outcome='fail'``) or could not be evaluated (``'error'``).
 
-    Not changed in place once another stage can see it: ``evolve`` makes the changed copy
-    (see the module docstring for why it is not a frozen dataclass). The one exception is
-    ``engine.ranker.rank_owned``, for the pipeline's own findings before anything else holds
-    them. Not hashable (``evidence`` is a dict).
+    Never changed in place once built: ``evolve`` makes the changed copy (see the module
+    docstring for why it is not a frozen dataclass). Not hashable (``evidence`` is a dict).
     """
 
     finding_id: str

@@ -14,19 +14,13 @@ evaluated, suppressed, counted and (when the run stores resources) written, then
 is kept is the findings, the per-rule counts and the resource ids (for "resolved: the resource
 is gone"), so peak memory grows with the batch and the findings, not with the inventory.
 
-The cyclic garbage collector is kept off what the run has built so far (``settled_heap``):
-after each batch, and after history, everything alive is moved out of the collector's
-generations (``gc.freeze``), and put back when ``check`` returns. Otherwise each full
-collection walks every finding made so far, and a run that builds 164,471 findings spends a
-third of its evaluation, history and ranking time in the collector (measured with
-``bench/scale_benchmark.py``). Reference counting still frees everything as usual.
+The cyclic garbage collector is kept off what the run has built so far
+(``engine.heap.settled_heap``): after each batch, and after history.
 """
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterable, Iterator, Sized
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import islice
@@ -34,9 +28,10 @@ from typing import TYPE_CHECKING, Any
 
 from engine.clock import iso
 from engine.evaluator import Evaluation, Evaluator
+from engine.heap import settled_heap
 from engine.lifecycle import dataset_age_days, live_table
 from engine.model import Finding, Resource, ScanManifest, count_resources, tally_resources
-from engine.ranker import rank_owned
+from engine.ranker import rank
 from engine.report import Report
 from engine.rules import RuleSet
 from engine.sources import Progress, Source
@@ -98,20 +93,6 @@ def check(
         return _check(source, rules, now, progress, options=options, settle=settle)
 
 
-@contextmanager
-def settled_heap() -> Iterator[Callable[[], None]]:
-    """``settle()`` moves what is alive now out of the cyclic collector's way, until the
-    block ends (see the module docstring). A caller that froze objects itself (a forking
-    server, say) keeps its own arrangement: ``settle`` then does nothing."""
-    if gc.get_freeze_count():
-        yield lambda: None
-        return
-    try:
-        yield gc.freeze
-    finally:
-        gc.unfreeze()
-
-
 def _check(
     source: Source,
     rules: RuleSet,
@@ -144,8 +125,8 @@ def _check(
     if options.store is not None:
         findings = track_history(options.store, manifest, findings, now, seen_ids=streamed.seen)
         settle()
-    evaluation.findings = []  # from here on the findings are the pipeline's alone
-    findings = rank_owned(findings)
+    evaluation.findings = []  # history's or ranking's copies replace them
+    findings = rank(findings)
     ranked_by, summary, usage = "rules", None, None
     if options.explain is not None:
         from engine.explain import explain

@@ -53,7 +53,13 @@ def score(finding: Finding) -> float:
 
 
 def rank(findings: list[Finding]) -> list[Finding]:
-    """Findings in rank order, each with ``score`` and ``rank`` (1 = most important) set."""
+    """Findings in rank order, each with ``score`` and ``rank`` (1 = most important) set.
+
+    Copies, made in rank order: every report reads the findings in that order, and copies
+    allocated in that order are read from memory in order. Setting the fields on the findings
+    in place instead saved a copy each (0.5 s at 164,471 findings) but made every later pass
+    over the scattered objects slower: the e-mail 0.13 -> 0.64 s, the text report +0.3 s.
+    """
     scores, order = _ordered(findings)
     return [
         findings[i].evolve(
@@ -61,20 +67,6 @@ def rank(findings: list[Finding]) -> list[Finding]:
         )
         for position, i in enumerate(order, start=1)
     ]
-
-
-def rank_owned(findings: list[Finding]) -> list[Finding]:
-    """``rank`` for a caller that owns ``findings`` and their objects and drops the list: the
-    pipeline, whose findings nothing else holds yet. Sets ``score``, ``rank`` and
-    ``explained_by`` on the findings themselves rather than on copies (at 164,471 findings a
-    copy each is 45 MB and a fifth of a second), and returns them in rank order."""
-    scores, order = _ordered(findings)
-    ranked = [findings[i] for i in order]
-    for position, (i, finding) in enumerate(zip(order, ranked, strict=True), start=1):
-        finding.score = scores[i]
-        finding.rank = position
-        finding.explained_by = finding.explained_by or "rules"
-    return ranked
 
 
 def _ordered(findings: list[Finding]) -> tuple[list[float], list[int]]:

@@ -180,6 +180,19 @@ def analyse_scan(
     bedrock_client: Callable[[], Any] | None = None,
 ) -> dict[str, Any]:
     """Merge the scan's parts, evaluate, rank, explain, store history, report and notify."""
+    from engine.heap import settled_heap
+
+    with settled_heap():  # over the reports too: see engine/heap.py
+        return _analyse(event, settings, session, clock, bedrock_client)
+
+
+def _analyse(
+    event: Mapping[str, Any],
+    settings: Settings,
+    session: Any,
+    clock: Clock,
+    bedrock_client: Callable[[], Any] | None,
+) -> dict[str, Any]:
     from engine.pipeline import CheckOptions, check
     from engine.rules import load_rules
     from engine.sources import StaticSource

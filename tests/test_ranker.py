@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from engine.model import Finding
-from engine.ranker import rank, rank_owned
+from engine.ranker import rank
 
 
 def finding(
@@ -71,20 +71,3 @@ def test_ties_broken_by_rule_then_resource_and_ranks_numbered() -> None:
     assert [f.rank for f in ranked] == [1, 2, 3, 4]
     assert rank(items) == ranked
 
-
-def test_rank_owned_equals_rank_and_leaves_copies_out() -> None:
-    # The pipeline's in-place ranking gives exactly rank()'s findings, on the same objects;
-    # rank() itself never touches its input.
-    items = [
-        finding(r, res, severity, days_left=days)
-        for r in ("b-rule", "a-rule")
-        for res, severity, days in (("z", "high", 30), ("y", "medium", None), ("x", "high", 3))
-    ]
-    random.Random(3).shuffle(items)
-    before = [f.to_dict() for f in items]
-    expected = rank(items)
-    assert [f.to_dict() for f in items] == before
-    owned = rank_owned(list(items))
-    assert [f.to_dict() for f in owned] == [f.to_dict() for f in expected]
-    assert {id(f) for f in owned} == {id(f) for f in items}
-    assert [f.rank for f in owned] == list(range(1, len(items) + 1))

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from engine.heap import settled_heap
 from engine.model import Resource, ScanManifest
 from engine.pipeline import CheckOptions, batches, check
 from engine.report import Report
@@ -184,3 +185,14 @@ def test_the_collector_skips_settled_batches_and_is_restored() -> None:
         assert gc.get_freeze_count() == before
     finally:
         gc.unfreeze()
+
+
+def test_an_outer_block_keeps_the_run_settled_until_it_ends() -> None:
+    # The CLI and the analyser hold settled_heap() over check() and the reports: check's own
+    # block is then inner, and nothing is unfrozen before the outer block ends.
+    resources, manifest = simulated()
+    with settled_heap() as settle:
+        check(StaticSource(one_shot(resources), manifest), RULES, NOW)
+        assert gc.get_freeze_count() > 0
+        settle()
+    assert gc.get_freeze_count() == 0

@@ -661,7 +661,7 @@ def _jsonable(value: Any) -> Any:
             str(k): v if v.__class__ in _JSON_SCALARS else _jsonable(v) for k, v in value.items()
         }
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [v if v.__class__ in _JSON_SCALARS else _jsonable(v) for v in value]
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     return str(value)

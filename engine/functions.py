@@ -20,11 +20,11 @@ from importlib import resources
 from typing import Any
 
 import jmespath.functions
-import yaml
 
 from engine.clock import iso, parse_timestamp
 from engine.lifecycle import LiveDates, lookup
 from engine.registry import Registry
+from engine.yamlsource import load_data
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,7 +268,7 @@ def price(ctx: FunctionContext, table: str, key: str | None) -> float | None:
 @cache
 def _prices() -> dict[str, dict[str, Any]]:
     text = resources.files("rules").joinpath("data", "prices.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = load_data(text)
     return {
         name: dict(body.get("prices") or {})
         for name, body in data.items()

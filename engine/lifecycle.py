@@ -40,6 +40,7 @@ from typing import Any, Literal
 import yaml
 
 from engine.errors import RuntimeFailure
+from engine.yamlsource import load_data
 
 Phase = Literal[
     "supported",
@@ -256,7 +257,7 @@ def _dataset() -> _Dataset:
     """The shipped data, read and parsed on first use, then kept."""
     try:
         text = resources.files(DATA_PACKAGE).joinpath(DATA_FILE).read_text(encoding="utf-8")
-        document = yaml.safe_load(text)
+        document = load_data(text)
     except (OSError, ModuleNotFoundError, yaml.YAMLError) as exc:
         raise RuntimeFailure(f"{DATA_PACKAGE}/{DATA_FILE}: cannot read: {exc}") from exc
     if not isinstance(document, dict):

@@ -24,6 +24,17 @@ MAX_DEPTH = 100
 MAX_VALUES = 100_000
 
 
+#: libyaml's parser where PyYAML was built with it (about ten times faster), else Python's
+_DATA_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_data(text: str) -> Any:
+    """A data file shipped in the package (the end-of-life dataset, the price table): safe
+    loading, no line numbers (nobody edits these by hand at run time). The EOL dataset took
+    0.16 s with the pure-Python loader, inside the first evaluation of every run."""
+    return yaml.load(text, Loader=_DATA_LOADER)  # noqa: S506 - a safe loader, C or Python
+
+
 class YamlSourceError(ValueError):
     """The text is not valid YAML (or has duplicate keys); carries the 1-based line."""
 

@@ -191,3 +191,13 @@ def test_build_reproduces_the_shipped_file_byte_for_byte(tmp_path: Path) -> None
     assert first == second, "build_eol.py is not deterministic"
     shipped = (REPO / "rules" / "data" / "eol.yaml").read_bytes()
     assert first == shipped, "rules/data/eol.yaml is stale: run python scripts/build_eol.py"
+
+
+@pytest.mark.parametrize("name", ["eol.yaml", "prices.yaml"])
+def test_the_fast_loader_reads_shipped_data_as_the_python_one(name: str) -> None:
+    # Shipped data is read with libyaml's loader when PyYAML has it: it must give exactly what
+    # the pure-Python safe loader gives (dates as dates, the same numbers and strings).
+    from engine.yamlsource import load_data
+
+    text = (Path(__file__).resolve().parents[1] / "rules" / "data" / name).read_text()
+    assert load_data(text) == yaml.safe_load(text)

@@ -17,9 +17,12 @@ SSE, TTL and alarm set, one IAM ARN; every read is a ``Query`` (no ``Scan``) and
 **A scan's findings and resources are compressed pages, not one item each.** Bytes are cheap,
 items are not: DynamoDB charges a write unit per KB *per item* (rounded up) and a partition
 absorbs 1,000 of them a second; DynamoDB Local writes ~1,700 items/s but 11-30 MB/s in 100-300
-KB items. Records compress to 7.7% of their JSON (about 100 bytes a finding, 65 a resource),
-so one ~300 KB page holds ~2,900 findings for ~300 write units where the items took ~6 each
-(the finding item and its GSI copy: 1-2 KB, ~10.4 units per resource scanned in all).
+KB items. Records compress to 7.7% of their JSON (about 100 bytes a finding, 65 a resource, on
+the benchmark inventory), so a shard's page of 1,000-2,000 findings is 100-200 KB. Measured
+against DynamoDB Local (``bench/store_benchmark.py``, 100,000 resources, 164,471 findings): a
+finding costs 0.13 write units instead of ~4 (a 1-2 KB item and its GSI copy), the scan
+176,498 instead of 1,040,150; the scan is read back in 15-18 s instead of 324 s and its
+findings written in 6.5-9.3 s (figures in the README).
 
 - Findings: shard = crc32(finding_id) mod S, S a power of two from the scan's finding count
   (~2,048 a shard; 1,024 shards at 1.6 million), recorded on the manifest: a scan's write is
@@ -27,15 +30,15 @@ so one ~300 KB page holds ~2,900 findings for ~300 write units where the items t
   Queries in parallel, checked against the manifest's count (``StoreError`` if short).
 - ``finding_history``: the registry partition holds one small item per scan that wrote
   findings (scan id, start, S, write id, complete); the history reads it (one Query), then for
-  each complete scan the one shard that can hold the finding: one Query of ~1-2 pages (~75-150
-  read units, strongly consistent) a scan, in parallel; 90 daily scans, ~7-14k read units.
+  each complete scan the one shard that can hold the finding: one Query of one or two pages
+  (35-50 read units, strongly consistent) a scan, in parallel; 90 daily scans, ~4,000 units.
 - Resources: ``put_resources`` still writes one item per resource under its ARN (what
   ``resource_history`` reads), then pages of those whose item landed, round robin over up to
   16 partitions (page keys never collide across calls: a per-scan page counter). The analyser
   reads the pages (``scan_resources``), not the items. The items are no longer in the GSI: its
-  copy doubled their write units (~2 more per resource) and storage for a query that pages now
-  answer; the GSI keeps the day's manifests, so ``items_on`` (the original "a day's items")
-  reads a day's manifests there and their scans' pages.
+  copy doubled their write units (3.8 a resource with it, 1.55 now, pages included) and their
+  storage, for a query that pages now answer; the GSI keeps the day's manifests, so
+  ``items_on`` (the original "a day's items") reads a day's manifests there and their pages.
 - The manifest and its pointers and registry entry are written last, as before: a scan with
   an unwritten page is recorded incomplete, never read as a previous scan.
 
@@ -344,7 +347,7 @@ class DynamoStore:
         """Shard by shard: the finding indices are grouped first (4 bytes each), so only one
         page's lines are ever held, however many findings there are."""
         shards = state.finding_shards or 1
-        groups = [array("L") for _ in range(shards)]
+        groups = [array("I") for _ in range(shards)]
         for index, finding in enumerate(findings):
             groups[shard_of(finding.finding_id, shards)].append(index)
         widest = finding_partition(manifest.scan_id, shards)
@@ -433,9 +436,9 @@ class DynamoStore:
 
     def finding_history(self, finding_id: str) -> list[Finding]:
         """Every stored record, oldest scan first: one Query of the registry, then one Query
-        per complete scan on the one shard that can hold ``finding_id`` (its pages are ~300
-        KB: about 75 read units a scan), in parallel; records written one item each (before
-        pages) come from the finding's own partition (one more Query)."""
+        per complete scan on the one shard that can hold ``finding_id`` (a page or two of
+        100-200 KB: 35-50 read units a scan), in parallel; records written one item each
+        (before pages) come from the finding's own partition (one more Query)."""
         entries = [e for e in self._reader.registry() if e.complete and e.findings]
 
         def records(entry: RegistryEntry) -> list[Finding]:

@@ -8,6 +8,7 @@ import json
 import math
 import random
 import zlib
+from collections.abc import Iterator
 from decimal import Context, Decimal
 from typing import Any
 
@@ -378,3 +379,20 @@ def test_page_keys_name_the_write_attempt_first() -> None:
     assert page_range("abc123", 7) == "abc123#00000007"
     assert finding_partition("scan-1", 3) == "findings#scan-1#3"
     assert resource_partition("scan-1.1234.us-east-1", 0) == "resources#scan-1.1234.us-east-1#0"
+
+
+def test_the_paginator_reads_no_further_than_the_page_it_cuts() -> None:
+    """One page's lines in memory at a time: a page is handed on before the next line is read."""
+    taken: list[int] = []
+
+    def lines() -> Iterator[Line]:
+        for n in range(2_000):
+            taken.append(n)
+            yield Line(f"k{n}", json.dumps(finding(f"i-{n}").fields()).encode())
+
+    pages = Paginator(page_bytes=4_000).pages(lines())
+    seen = 0
+    for page, _ in pages:
+        seen += len(page)
+        assert len(taken) == seen  # nothing read ahead of the page just cut
+    assert seen == 2_000

@@ -5,18 +5,23 @@ Run from the repository root: ``python bench/store_benchmark.py [--resources N] 
 
 - Inventory: ``bench.benchmark.generate(N)`` (seeded EC2 instances and S3 buckets with every
   attribute of their schemas); findings from the shipped rules (``evaluate``), so evidence
-  sizes are real. One scan = N resources + its findings + the manifest (``record_scan``).
+  sizes are real. One scan = N resources (``put_resource_batch``, timed apart: the collectors'
+  write) + its findings + the manifest (``record_scan``, the analyser's write).
 - Each of K runs writes the scan into a fresh store (a new table on a DynamoDB Local started
   here, a new SQLite file), then reads it back as the next run's history would: the latest
-  scan of one scope, the scan's findings, and (for the inventory) its resources. Figures are
-  the median of K runs with min and max. DynamoDB writes are sequential BatchWriteItem calls
-  from one thread: items/s here is a floor, not what parallel writers get.
+  scan of one scope, the scan's findings, and (for the inventory) its resources; then one
+  finding's history. Figures are the median of K runs with min and max. The DynamoDB store
+  writes with its default 8 parallel BatchWriteItem calls and reads pages with 8 Queries.
+- Items/s count resources and findings (records), whatever items or pages hold them; MB/s is
+  their JSON (``engine.store.codec.to_json``, what a page compresses) over the same seconds:
+  the same numerator for every layout, so the figures compare across versions.
 - DynamoDB units come from ``ConsumedCapacity`` (``ReturnConsumedCapacity=TOTAL``: table plus
   GSI). DynamoDB Local computes them with the service's rules (1 write unit per KB per copy,
   1 read unit per 4 KB for a strongly consistent read, half for an eventually consistent one).
 - Monthly cost at on-demand prices, us-east-1, for one scan a day (30 a month), scaling the
   measured units per resource linearly: writes + the history read + storage for the retention
-  (90 days of daily scans, table and GSI copy, plus DynamoDB's 100 bytes per item and copy).
+  (90 days of daily scans; stored bytes taken as 1 KB per write unit, an upper bound: a write
+  unit is 1 KB of one item or index copy, rounded up).
   Prices: $0.625 per million write request units, $0.125 per million read request units,
   $0.25 per GB-month of storage (the first 25 GB per account and region are free; ignored here).
   Source: https://aws.amazon.com/dynamodb/pricing/on-demand/ (read 2026-11-25; these are the
@@ -45,9 +50,9 @@ from engine.clock import iso, system_clock
 from engine.evaluator import evaluate
 from engine.model import Finding, Resource, ScanManifest, count_resources
 from engine.rules import load_rules
-from engine.store import record_scan
+from engine.store import put_resource_batch, record_scan
 from engine.store.base import Store
-from engine.store.codec import Layout, encode_finding, encode_resource
+from engine.store.codec import to_json
 from engine.store.dynamodb import DynamoStore
 from engine.store.sqlite import SqliteStore
 from tests.support.dynamodb_local import LocalServer, find_jar_dir
@@ -80,14 +85,25 @@ def scan_of(n: int) -> tuple[list[Resource], list[Finding], ScanManifest]:
     return resources, evaluation.findings, manifest
 
 
+def json_mb(resources: list[Resource], findings: list[Finding]) -> float:
+    """The scan's records as JSON, in MB: what the stores write and read back."""
+    size = sum(len(to_json(r.to_dict(), r.resource_id)) for r in resources)
+    size += sum(len(to_json(f.fields(), f.finding_id)) for f in findings)
+    return size / 1e6
+
+
 def one_run(
     store: Store, resources: list[Resource], findings: list[Finding], manifest: ScanManifest
 ) -> dict[str, float]:
+    megabytes = json_mb(resources, findings)
     started = time.perf_counter()
-    written = record_scan(store, manifest, findings, resources)
+    stored_resources = put_resource_batch(store, manifest, resources)
+    resources_s = time.perf_counter() - started
+    written = record_scan(store, manifest, findings, resources_written=stored_resources)
     write_s = time.perf_counter() - started
     if written.error is not None:
         raise SystemExit(f"write failed: {written.error}")
+    by_kind = {r.kind: r.write_units for r in written.results}
     reads_before = getattr(store, "read_units", 0.0)
     started = time.perf_counter()
     latest = store.latest_scan(manifest.accounts[0], manifest.regions[0])
@@ -95,19 +111,36 @@ def one_run(
         raise SystemExit(f"latest_scan returned {latest!r}, not the scan just written")
     back = store.scan_findings(manifest.scan_id)
     history_read_units = getattr(store, "read_units", 0.0) - reads_before
+    findings_s = time.perf_counter() - started
     stored = store.scan_resources(manifest.scan_id)
     read_s = time.perf_counter() - started
     if (len(back), len(stored)) != (len(findings), len(resources)):
         raise SystemExit(f"read back {len(back)} findings and {len(stored)} resources")
+    read_units = getattr(store, "read_units", 0.0) - reads_before
+    one = findings[len(findings) // 2].finding_id
+    started = time.perf_counter()
+    if len(store.finding_history(one)) != 1:
+        raise SystemExit(f"finding_history({one}) is not the one record written")
+    history_s = time.perf_counter() - started
     items = len(resources) + len(findings) + 1
     return {
         "write_s": write_s,
         "read_s": read_s,
         "write_items_per_s": items / write_s,
         "read_items_per_s": (len(back) + len(stored)) / read_s,
+        "write_mb_per_s": megabytes / write_s,
+        "write_resources_s": resources_s,
+        "write_findings_s": write_s - resources_s,  # and the manifest
+        "read_findings_s": findings_s,  # and the latest scan's manifest
+        "read_resources_s": read_s - findings_s,
+        "read_mb_per_s": megabytes / read_s,
         "write_units": written.write_units,
+        "write_units_resources": by_kind["resource"],
+        "write_units_findings": by_kind["finding"],
         "history_read_units": history_read_units,
-        "read_units": getattr(store, "read_units", 0.0) - reads_before,
+        "read_units": read_units,
+        "finding_history_s": history_s,
+        "finding_history_units": getattr(store, "read_units", 0.0) - reads_before - read_units,
     }
 
 
@@ -161,22 +194,13 @@ def bench_dynamodb(runs: int, scan: tuple[Any, ...]) -> list[dict[str, float]]:
         server.stop()
 
 
-def item_bytes(resources: list[Resource], findings: list[Finding], m: ScanManifest) -> float:
-    """Mean stored size of one resource or finding item, from the codec's own sizing."""
-    layout = Layout()
-    sizes = [encode_resource(r, m, layout, "w").size for r in resources]
-    sizes += [encode_finding(f, m, layout, "w").size for f in findings]
-    return statistics.fmean(sizes)
-
-
 def monthly_costs(per_resource: dict[str, float]) -> list[dict[str, float]]:
     rows = []
     for n in SCALES:
         writes = per_resource["write_units"] * n * SCANS_PER_MONTH
         reads = per_resource["history_read_units"] * n * SCANS_PER_MONTH
-        # table + GSI copy, each with DynamoDB's 100 bytes of per-item overhead
-        stored_gb = per_resource["items"] * n * RETENTION_DAYS * 2 * (per_resource["bytes"] + 100)
-        stored_gb /= 1e9
+        # every write unit is at most 1 KB stored (of an item or its index copy)
+        stored_gb = per_resource["write_units"] * n * RETENTION_DAYS * 1e3 / 1e9
         cost = {
             "writes": writes / 1e6 * WRU_PER_MILLION,
             "reads": reads / 1e6 * RRU_PER_MILLION,
@@ -201,6 +225,7 @@ def main() -> int:
     summary: dict[str, Any] = {
         "resources": len(resources),
         "findings": len(findings),
+        "json_mb": json_mb(resources, findings),
         "runs": args.runs,
         "results": results,
     }
@@ -209,8 +234,7 @@ def main() -> int:
         per = {
             "write_units": d["write_units"]["median"] / len(resources),
             "history_read_units": d["history_read_units"]["median"] / len(resources),
-            "items": (len(resources) + len(findings)) / len(resources),
-            "bytes": item_bytes(resources, findings, manifest),
+            "findings": len(findings) / len(resources),
         }
         summary["per_resource"] = per
         summary["monthly_usd"] = monthly_costs(per)
@@ -220,18 +244,24 @@ def main() -> int:
 
 def render(s: dict[str, Any]) -> str:
     lines = [
-        f"{s['resources']:,} resources + {s['findings']:,} findings, median of {s['runs']} runs",
+        f"{s['resources']:,} resources + {s['findings']:,} findings ({s['json_mb']:.1f} MB of "
+        f"JSON), median of {s['runs']} runs",
         "",
-        "| store | write items/s | read items/s | write s | read s | write units | read units |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| store | write items/s | write MB/s | read items/s | read MB/s "
+        "| write s (resources / findings) | read s (findings / resources) "
+        "| write units (resources / findings) | read units | one finding's history |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, r in s["results"].items():
+        m = {key: value["median"] for key, value in r.items()}
         lines.append(
-            f"| {name} | {r['write_items_per_s']['median']:,.0f} "
-            f"| {r['read_items_per_s']['median']:,.0f} "
-            f"| {r['write_s']['median']:.2f} ({r['write_s']['min']:.2f}-{r['write_s']['max']:.2f}) "
-            f"| {r['read_s']['median']:.2f} ({r['read_s']['min']:.2f}-{r['read_s']['max']:.2f}) "
-            f"| {r['write_units']['median']:,.0f} | {r['read_units']['median']:,.0f} |"
+            f"| {name} | {m['write_items_per_s']:,.0f} | {m['write_mb_per_s']:.1f} "
+            f"| {m['read_items_per_s']:,.0f} | {m['read_mb_per_s']:.1f} "
+            f"| {m['write_s']:.2f} ({m['write_resources_s']:.2f} / {m['write_findings_s']:.2f}) "
+            f"| {m['read_s']:.2f} ({m['read_findings_s']:.2f} / {m['read_resources_s']:.2f}) "
+            f"| {m['write_units']:,.0f} ({m['write_units_resources']:,.0f} / "
+            f"{m['write_units_findings']:,.0f}) | {m['read_units']:,.0f} "
+            f"| {m['finding_history_s'] * 1000:.0f} ms, {m['finding_history_units']:,.1f} units |"
         )
     if "sqlite" in s["results"]:
         size = s["results"]["sqlite"]["file_mb"]["median"]
@@ -242,7 +272,7 @@ def render(s: dict[str, Any]) -> str:
             "",
             f"Per resource scanned: {per['write_units']:.2f} write units, "
             f"{per['history_read_units']:.3f} read units for the next run's history, "
-            f"{per['items']:.2f} items of {per['bytes']:.0f} bytes on average.",
+            f"{per['findings']:.2f} findings.",
             "",
             "| resources scanned daily | writes $/month | reads $/month | storage GB "
             "| storage $/month | total $/month |",

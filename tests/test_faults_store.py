@@ -37,6 +37,7 @@ from engine.rules import load_rules, shipped_rules_dir
 from engine.sources import SnapshotSource
 from engine.store import Store
 from engine.store.dynamodb import DynamoStore
+from engine.store.pages import decode_finding_page
 from engine.store.sqlite import SqliteStore
 from tests.support.dynamodb_local import shared_url, stop_shared
 from tests.support.faults import (
@@ -49,6 +50,7 @@ from tests.support.faults import (
     answer_with,
     collect_snapshot,
     fake_credentials,
+    item_key,
     on_every_client,
     partition_key,
 )
@@ -146,7 +148,7 @@ def test_transient_unprocessed_items_and_throttling_are_retried_until_all_land(
     def withhold(_: int, requests: Requests) -> Requests:
         held = []
         for request in requests[::2]:  # every other item, twice each
-            key = json.dumps(request, sort_keys=True)
+            key = item_key(request)
             tries[key] = tries.get(key, 0) + 1
             if tries[key] <= 2:
                 held.append(request)
@@ -168,25 +170,39 @@ def test_transient_unprocessed_items_and_throttling_are_retried_until_all_land(
 def test_persistent_unprocessed_items_are_a_located_problem_and_exit_3(
     dynamodb: Any, table: str, snapshots: tuple[Path, Path], reference: Report
 ) -> None:
-    store = new_store(dynamodb, table, max_attempts=4)
+    # small pages, so that the scan's findings take several and one page is a few findings
+    small = {"max_attempts": 4, "page_bytes": 1_000, "findings_per_shard": 2}
+    store = new_store(dynamodb, table, **small)
     run(snapshots[0], store, YESTERDAY)
-    stuck = sorted({f"finding#{f.finding_id}" for f in reference.findings})[:3]
     faults = BatchWriteFaults(dynamodb, table)
-    faults.withhold = lambda _, requests: [r for r in requests if partition_key(r) in stuck]
+    stuck: list[dict[str, Any]] = []  # the one page of today's findings that never lands
+
+    def withhold(_: int, requests: Requests) -> Requests:
+        pages = [r for r in requests if partition_key(r).startswith("findings#")]
+        if pages and not stuck:
+            stuck.append(pages[0])
+        return [r for r in requests if stuck and item_key(r) == item_key(stuck[0])]
+
+    faults.withhold = withhold
     report = run(snapshots[1], store)
+    lost = [f.finding_id for f in decode_finding_page(stuck[0]["PutRequest"]["Item"])]
+    assert 0 < len(lost) < len(reference.findings)
     # what the user sees: one line naming the store, the count and the first item
     (problem,) = report.problems
     assert problem.startswith(
-        f"dynamodb:{table}: 3 of {len(reference.findings)} finding(s) not written"
+        f"dynamodb:{table}: {len(lost)} of {len(reference.findings)} finding(s) not written"
+        f" (first: finding {lost[0]}: "
     )
     assert "still in UnprocessedItems after 4 attempt(s) (retry budget spent)" in problem
     assert exit_code(report, "none") == 3
     # the report itself lost nothing
     assert keys(report.findings) == keys(reference.findings)
     # the rest landed; the scan is recorded incomplete, so it never becomes "previous"
-    for key in stuck:
-        (old,) = store.finding_history(key.removeprefix("finding#"))
+    for finding_id in lost:
+        (old,) = store.finding_history(finding_id)
         assert old.last_seen == "2026-11-24T00:00:00Z"  # only yesterday's record
+    landed = {f.finding_id for f in store.scan_findings(report.manifest.scan_id)}
+    assert landed == {f.finding_id for f in reference.findings} - set(lost)
     latest = store.latest_scan(ACCOUNT, HOME)
     assert latest is not None and latest.scan_id == "scan-yesterday"
 

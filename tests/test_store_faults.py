@@ -10,14 +10,19 @@ https://boto3.amazonaws.com/v1/documentation/api/latest/guide/events.html (read 
 from __future__ import annotations
 
 import random
+import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
 from engine.errors import EXIT_RUNTIME
 from engine.store import record_scan
+from engine.store.codec import Encoded, encode_resource
 from engine.store.dynamodb import DynamoStore
+from engine.store.writer import BatchWriter, Retry
 from tests.support.dynamodb_local import dynamo_store, shared_url, stop_shared
 from tests.support.faults import BatchWriteFaults, Requests
 from tests.support.store_data import ACCOUNT, manifest, resource
@@ -81,7 +86,8 @@ def test_unprocessed_items_are_retried_with_backoff_until_every_item_lands(
         assert written.error is None and written.complete
         assert len(store.scan_resources("scan-1")) == 120
         batches = 5  # 120 resources in 25s
-        assert faults.calls == batches * 4 + 2  # + the manifest, then its pointer
+        # + the resources' one page (after their items), the manifest, then its pointer
+        assert faults.calls == batches * 4 + 3
         assert len(delays) == batches * 3
         for attempt, delay in zip([1, 2, 3] * batches, delays, strict=True):
             assert 0 <= delay <= min(store.max_delay, store.base_delay * 2**attempt)
@@ -170,3 +176,34 @@ def test_parallel_writers_land_every_item_once_with_the_units_of_one_writer(
             assert sorted(r.resource_id for r in stored) == sorted(r.resource_id for r in many)
             scans[writers] = (written.results[0].written, store.write_units)
     assert scans[1] == scans[8]
+
+
+def test_items_are_encoded_as_they_are_sent_never_all_at_once(
+    backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With every call held, the writer takes no more items than its queue allows
+    (2 x writers batches, and the one being made): a scan is never all in memory."""
+    with dynamo_store(backend, monkeypatch) as store:
+        produced = 0
+
+        def items() -> Iterator[Encoded]:
+            nonlocal produced
+            for n in range(1_000):
+                produced += 1
+                yield encode_resource(resource(f"i-{n:04d}"), SCAN, store.layout, "w")
+
+        release = threading.Event()
+        store.client.meta.events.register(
+            "before-call.dynamodb.BatchWriteItem", lambda **_: release.wait(30) and None
+        )
+        writer = BatchWriter(
+            store.client, store.table, retry=Retry(), sleep=store.sleep, rng=random.Random(2)
+        )
+        with ThreadPoolExecutor(1) as pool:
+            done = pool.submit(writer.write, items())
+            time.sleep(0.5)  # ample time to take all 1,000 items, were it not bounded
+            held = produced
+            release.set()
+            failed, _ = done.result(timeout=120)
+        assert held <= (2 * writer.writers + 1) * 25 + 1
+        assert (failed, produced) == ([], 1_000)

@@ -1,24 +1,37 @@
 """The one place that turns Resource, Finding and ScanManifest into DynamoDB items and back.
 
-Used by ``engine.store.dynamodb`` only; pure (no boto3): items are the low-level
-``AttributeValue`` dicts the DynamoDB client sends (``{"S": ...}``, ``{"N": "1.5"}``, ...).
+Used by ``engine.store.dynamodb`` (and ``engine.store.pages``, which cuts records into pages);
+pure (no boto3): items are the low-level ``AttributeValue`` dicts the DynamoDB client sends
+(``{"S": ...}``, ``{"N": "1.5"}``, ...).
 
 Item layout (table ``aws-inventory``, HASH ``resource_id``, RANGE ``timestamp``)::
 
-    kind      resource_id (HASH)           timestamp (RANGE)           in the GSI
-    resource  <the resource ARN>           <collected_at>#<scan_id>    yes
-    finding   finding#<finding_id>         <scan started_at>#<scan_id> yes
-    manifest  scan#<scan_id>               <scan started_at>           yes
-    pointer   latest#<account>#<region>    <scan started_at>#<scan_id> no (sparse)
+    kind           resource_id (HASH)           timestamp (RANGE)            in the GSI
+    resource       <the resource ARN>           <collected_at>#<scan_id>     no
+    resource_page  resources#<scan_id>#<p>      <write_id>#<seq:08d>         no
+    finding_page   findings#<scan_id>#<shard>   <write_id>#<seq:08d>         no
+    manifest       scan#<scan_id>               <scan started_at>            yes
+    pointer        latest#<account>#<region>    <scan started_at>#<scan_id>  no (sparse)
+    registry       registry#findings            <scan_id>                    no
+    finding        finding#<finding_id>         <scan started_at>#<scan_id>  yes (legacy: read only)
 
 ARNs begin with ``arn:``, so the other kinds' partitions never collide with a resource's.
 Every item carries ``kind``, ``scan_id``, ``scan_date`` (YYYY-MM-DD of the scan's start),
 ``write_id`` (one per write attempt: a retried scan's leftovers are ignored on read) and the
 TTL attribute ``expires_at`` (epoch seconds, scan start + retention days). Indexed items carry
 the GSI keys ``scan_date_shard`` (``YYYY-MM-DD#NN``) and ``scan_item``
-(``<scan_id>#<kind>#<key>``); see ``engine/store/dynamodb.py`` for why the GSI is sharded.
+(``<scan_id>#<kind>#<key>``); see ``engine/store/dynamodb.py`` for why the GSI is sharded and
+why only manifests are in it now.
 
-The object itself is the attribute ``data``, a native map, or ``data_z`` (binary, zlib of
+**Pages** (``*_page``) hold many records: ``page_z`` is the zlib of their JSON, one record per
+line (``ensure_ascii``, so a line never holds a raw newline), ``count`` how many lines. A record
+is what ``to_dict`` gives, in JSON: floats by their shortest repr, NaN and infinities as JSON's
+extensions, ints of any size; so pages need none of the number rules below. A record too large
+to fit a page even alone is trimmed like an item (below). ``engine/store/pages.py`` cuts the
+lines into pages. **Registry** items (one per scan that wrote findings) say how many shards the
+scan's finding pages use, so a finding's history reads one shard per scan.
+
+Per-item objects are the attribute ``data``, a native map, or ``data_z`` (binary, zlib of
 its JSON) when the native form is too large or cannot be represented:
 
 - numbers: DynamoDB keeps 38 significant digits in 1E-130..9.99E+125 and normalises them
@@ -63,6 +76,8 @@ ITEM_LIMIT = 400_000
 MAX_DEPTH = 31  # DynamoDB nests maps and lists 32 levels deep; `data` itself is one
 DEFAULT_SHARDS = 16
 DEFAULT_RETENTION_DAYS = 90
+PAGED = "pages-1"  # the manifest's ``stored.layout``; absent on scans written one item each
+ZLIB_LEVEL = 6
 TRIMMABLE: dict[str, tuple[str, ...]] = {
     "resource": ("attributes", "tags"),
     "finding": ("evidence", "references", "remediation", "explanation"),
@@ -98,6 +113,28 @@ class Encoded:
     trimmed: bool = False
     compressed: bool = False
 
+    @property
+    def records(self) -> tuple[str, ...]:
+        """The keys of the objects this item holds (one)."""
+        return (self.key,)
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One record of a page: its key and its JSON (ASCII, no newline)."""
+
+    key: str
+    data: bytes
+    trimmed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Paging:
+    """Where a scan's pages are: what the manifest records for its readers."""
+
+    finding_shards: int = 1  # finding pages: findings#<scan_id>#<0..finding_shards-1>
+    resource_partitions: int = 0  # resource pages: resources#<scan_id>#<0..n-1>
+
 
 @dataclass(frozen=True, slots=True)
 class StoredManifest:
@@ -108,6 +145,8 @@ class StoredManifest:
     shards: int
     write_id: str
     scan_date: str
+    paged: bool = False  # False: a scan written one item each, before pages
+    paging: Paging = Paging()
 
 
 def scan_date(manifest: ScanManifest) -> str:
@@ -119,7 +158,7 @@ def shard_of(key: str, shards: int) -> int:
     return zlib.crc32(key.encode("utf-8", "surrogatepass")) % shards
 
 
-def _common(manifest: ScanManifest, kind: str, layout: Layout, write_id: str) -> Item:
+def common_attributes(manifest: ScanManifest, kind: str, layout: Layout, write_id: str) -> Item:
     started = parse_timestamp(manifest.started_at)
     expires = int(started.timestamp()) + layout.retention_days * 86400
     return {
@@ -139,13 +178,19 @@ def _indexed(manifest: ScanManifest, kind: str, key: str, layout: Layout) -> Ite
     }
 
 
+def resource_key(resource: Resource, manifest: ScanManifest) -> tuple[str, str]:
+    """A resource item's (HASH, RANGE) key: one snapshot per resource and scan."""
+    return resource.resource_id, f"{resource.collected_at}#{manifest.scan_id}"
+
+
 def encode_resource(
     resource: Resource, manifest: ScanManifest, layout: Layout, write_id: str
 ) -> Encoded:
-    base = _common(manifest, "resource", layout, write_id)
-    base[HASH_KEY] = {"S": resource.resource_id}
-    base[RANGE_KEY] = {"S": f"{resource.collected_at}#{manifest.scan_id}"}
-    base.update(_indexed(manifest, "resource", resource.resource_id, layout))
+    base = common_attributes(manifest, "resource", layout, write_id)
+    hash_key, range_key = resource_key(resource, manifest)
+    base[HASH_KEY] = {"S": hash_key}
+    base[RANGE_KEY] = {"S": range_key}
+    # Not indexed: a scan's resources are read from its pages (engine/store/dynamodb.py).
     for name in ("resource_type", "account_id", "region"):
         base[name] = {"S": getattr(resource, name)}
     return _with_payload(resource.resource_id, "resource", base, resource.to_dict())
@@ -154,7 +199,8 @@ def encode_resource(
 def encode_finding(
     finding: Finding, manifest: ScanManifest, layout: Layout, write_id: str
 ) -> Encoded:
-    base = _common(manifest, "finding", layout, write_id)
+    """A finding as its own item: the layout before pages, kept to read (and size) old scans."""
+    base = common_attributes(manifest, "finding", layout, write_id)
     base[HASH_KEY] = {"S": f"finding#{finding.finding_id}"}
     base[RANGE_KEY] = {"S": f"{manifest.started_at}#{manifest.scan_id}"}
     base.update(_indexed(manifest, "finding", finding.finding_id, layout))
@@ -164,9 +210,13 @@ def encode_finding(
 
 
 def encode_manifest(
-    manifest: ScanManifest, summary: ScanSummary, layout: Layout, write_id: str
+    manifest: ScanManifest,
+    summary: ScanSummary,
+    layout: Layout,
+    write_id: str,
+    paging: Paging = Paging(),
 ) -> Encoded:
-    base = _common(manifest, "manifest", layout, write_id)
+    base = common_attributes(manifest, "manifest", layout, write_id)
     base[HASH_KEY] = {"S": f"scan#{manifest.scan_id}"}
     base[RANGE_KEY] = {"S": manifest.started_at}
     base.update(_indexed(manifest, "manifest", manifest.scan_id, layout))
@@ -176,6 +226,9 @@ def encode_manifest(
             "resources": {"N": str(summary.resources)},
             "findings": {"N": str(summary.findings)},
             "shards": {"N": str(layout.shards)},
+            "layout": {"S": PAGED},
+            "finding_shards": {"N": str(paging.finding_shards)},
+            "resource_partitions": {"N": str(paging.resource_partitions)},
         }
     }
     return _with_payload(manifest.scan_id, "manifest", base, manifest.to_dict())
@@ -186,15 +239,59 @@ def encode_pointer(
 ) -> Item:
     """The small item ``latest_scan`` queries: newest first in its (account, region)."""
     account_id, region = scope
-    item = _common(manifest, "pointer", layout, "-")
+    item = common_attributes(manifest, "pointer", layout, "-")
     item[HASH_KEY] = {"S": f"latest#{account_id}#{region}"}
     item[RANGE_KEY] = {"S": f"{manifest.started_at}#{manifest.scan_id}"}
     item["complete"] = {"BOOL": summary.complete}
     return item
 
 
+def encode_line(kind: str, key: str, payload: dict[str, Any], limit: int) -> Line:
+    """One record as a page line; trimmed (a marker, as for items) if even alone its
+    compressed JSON would exceed ``limit`` bytes. CodecError if JSON cannot express it."""
+    trimmed: list[str] = []
+    while True:
+        data = to_json(payload, key)
+        if _zlib_bound(len(data)) <= limit or len(zlib.compress(data, ZLIB_LEVEL)) <= limit:
+            return Line(key, data, bool(trimmed))
+        field_name = _largest(payload, kind, trimmed)
+        if field_name is None:
+            raise CodecError(f"{kind} {key}: {limit} bytes exceeded with every bulky field trimmed")
+        payload = _trim(payload, kind, field_name)
+        trimmed.append(field_name)
+
+
+def _zlib_bound(size: int) -> int:
+    """zlib's compressBound(): the most ``size`` bytes can take compressed (zlib.h)."""
+    return size + (size >> 12) + (size >> 14) + (size >> 25) + 13
+
+
+def decode_record(cls: type[_T], line: bytes) -> _T:
+    """One page line back to its model object."""
+    return _build(cls, _record(line), f"page record of a {cls.__name__}")
+
+
+def _record(line: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(line)
+    except ValueError as exc:
+        raise CodecError(f"stored page: unreadable record: {exc}") from exc
+    if not isinstance(data, dict):
+        raise CodecError("stored page: a record is not an object")
+    return data
+
+
+def to_json(value: Any, key: str) -> bytes:
+    """Compact JSON, ASCII only (a lone surrogate stays a JSON escape); NaN and inf kept."""
+    try:
+        text = json.dumps(value, ensure_ascii=True, allow_nan=True, separators=(",", ":"))
+    except (TypeError, ValueError) as exc:
+        raise CodecError(f"{key}: cannot be stored: {exc}") from exc
+    return text.encode("ascii")
+
+
 def _with_payload(key: str, kind: str, base: Item, payload: dict[str, Any]) -> Encoded:
-    base_size = sum(_name(n) + _size(v) for n, v in base.items())
+    base_size = item_size(base)
     trimmed: list[str] = []
     while True:
         attribute, size, compressed = _payload(payload, key, ITEM_LIMIT - base_size)
@@ -220,11 +317,7 @@ def _payload(payload: dict[str, Any], key: str, budget: int) -> tuple[Item, int,
             return {"data": value}, _name("data") + size, False
     except _NotNative:
         pass
-    try:
-        text = json.dumps(payload, ensure_ascii=True, allow_nan=True, separators=(",", ":"))
-    except (TypeError, ValueError) as exc:
-        raise CodecError(f"{key}: cannot be stored: {exc}") from exc
-    blob = zlib.compress(text.encode("ascii"), 6)
+    blob = zlib.compress(to_json(payload, key), ZLIB_LEVEL)
     return {"data_z": {"B": blob}}, _name("data_z") + len(blob), True
 
 
@@ -268,6 +361,11 @@ def _trim(payload: dict[str, Any], kind: str, name: str) -> dict[str, Any]:
         note = out.get("note")
         out["note"] = f"{note}; {name} {marker}" if note else f"{name} {marker}"
     return out
+
+
+def item_size(item: Item) -> int:
+    """Upper bound of an item's stored size: attribute names plus values."""
+    return sum(_name(n) + _size(v) for n, v in item.items())
 
 
 def _name(text: str) -> int:
@@ -416,6 +514,11 @@ def decode_manifest(item: Mapping[str, Any]) -> StoredManifest:
         shards=int(stored.get("shards", DEFAULT_SHARDS)),
         write_id=item.get("write_id", {}).get("S", ""),
         scan_date=item["scan_date"]["S"],
+        paged=stored.get("layout") == PAGED,
+        paging=Paging(
+            finding_shards=int(stored.get("finding_shards", 1)),
+            resource_partitions=int(stored.get("resource_partitions", 0)),
+        ),
     )
 
 

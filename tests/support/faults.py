@@ -245,3 +245,9 @@ class BatchWriteFaults:
 
 def partition_key(request: dict[str, Any]) -> str:
     return str(request["PutRequest"]["Item"]["resource_id"]["S"])
+
+
+def item_key(request: dict[str, Any]) -> tuple[str, str]:
+    """The (HASH, RANGE) key of a put request: which item it writes."""
+    item = request["PutRequest"]["Item"]
+    return str(item["resource_id"]["S"]), str(item["timestamp"]["S"])

@@ -6,7 +6,8 @@
 * ocsf: the OCSF 1.5.0 Compliance Finding models of ``py-ocsf-models`` (the ``cloud`` profile
   object with its own model), with no field the models do not know;
 * asff: botocore's parameter validation for ``securityhub.batch_import_findings`` (no network
-  call), plus the enums and documented lengths that validation does not check.
+  call), plus the enums and documented lengths that validation does not check;
+* html: the golden file only (the page itself is tested in a browser, test_report_html_browser).
 
 Golden files are rewritten only with ``UPDATE_GOLDEN=1``.
 """
@@ -28,6 +29,7 @@ from botocore.validate import validate_parameters
 
 from engine.report import Report
 from engine.reports.asff import render_asff
+from engine.reports.html import render_html
 from engine.reports.json_format import render_json
 from engine.reports.junit import render_junit
 from engine.reports.ocsf import render_ocsf
@@ -311,3 +313,10 @@ def test_asff_statuses(every_shape: Report) -> None:
         assert asff["Workflow"]["Status"] == {
             "new": "NEW", "open": "NEW", "suppressed": "SUPPRESSED", "resolved": "RESOLVED"
         }[f.status]  # fmt: skip
+
+
+# ---- html -------------------------------------------------------------------------------------
+
+
+def test_html_golden(simulated: Report) -> None:
+    check_golden("simulated.html", render_html(simulated))

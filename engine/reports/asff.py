@@ -1,8 +1,9 @@
 """``--format asff``: AWS Security Finding Format, ready for Security Hub ``BatchImportFindings``.
 
-Where it sits: the last stage (report), one registered ``Report -> str`` format. The document
-is ``{"Findings": [...]}``, the request parameters of ``securityhub.batch_import_findings``; an
-importer sends them 100 at a time (the API's limit) to the finding's region.
+Where it sits: the last stage (report), one registered format (``write_asff(report, out)``). The
+document is ``{"Findings": [...]}``, the request parameters of
+``securityhub.batch_import_findings``; an importer sends them 100 at a time (the API's limit) to
+the finding's region.
 
 ASFF (https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-findings-format.html,
 read 2026-11-25) choices:
@@ -22,7 +23,7 @@ read 2026-11-25) choices:
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TextIO
 
 from engine.model import Finding
 from engine.report import Report
@@ -52,6 +53,10 @@ RESOURCE_TYPES = {
 
 
 @FORMATS.register("asff")
+def write_asff(report: Report, out: TextIO) -> None:
+    out.write(render_asff(report))
+
+
 def render_asff(report: Report) -> str:
     """``{"Findings": [...]}`` with one finding per line (keys sorted)."""
     lines = [

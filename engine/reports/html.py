@@ -1,7 +1,7 @@
 """``--format html``: the full report, one self-contained HTML file.
 
-Where it sits: the last stage (report), one registered ``Report -> str`` format; the CLI writes
-it with ``--output report.html`` and the Lambda to S3. It is rendered from
+Where it sits: the last stage (report), one registered format (``write_html(report, out)``); the
+CLI writes it with ``--output report.html`` and the Lambda to S3. It is rendered from
 ``templates/report.html.j2`` with jinja2, autoescaping on: resource names, tags and evidence are
 untrusted text. Nothing is fetched: CSS, JavaScript and the charts (SVG) are inline, and a
 Content-Security-Policy allows no network source and only the report's own script (by hash).
@@ -17,7 +17,7 @@ import base64
 import hashlib
 from datetime import date, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, TextIO
 
 import jinja2
 
@@ -66,6 +66,10 @@ def _csp_hash(script: str) -> str:
 
 
 @FORMATS.register("html")
+def write_html(report: Report, out: TextIO) -> None:
+    out.write(render_html(report))
+
+
 def render_html(report: Report) -> str:
     return _environment().get_template("report.html.j2").render(**context(report))
 

@@ -9,7 +9,7 @@ one.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TextIO
 
 from engine.report import Report
 from engine.reports import FORMATS
@@ -20,6 +20,10 @@ def _line(value: Any) -> str:
 
 
 @FORMATS.register("json")
+def write_json(report: Report, out: TextIO) -> None:
+    out.write(render_json(report))
+
+
 def render_json(report: Report) -> str:
     document = report.to_dict()
     findings = document.pop("findings")

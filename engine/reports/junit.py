@@ -1,7 +1,7 @@
 """``--format junit``: JUnit XML for CI systems, one test case per rule x resource evaluated.
 
-Where it sits: the last stage (report), one registered ``Report -> str`` format. One
-``<testsuite>`` per rule (sorted by id), one ``<testcase classname=rule name=resource ARN>``
+Where it sits: the last stage (report), one registered format (``write_junit(report, out)``).
+One ``<testsuite>`` per rule (sorted by id), one ``<testcase classname=rule name=resource ARN>``
 per evaluation (sorted by resource):
 
 * a finding -> ``<failure>`` (message: the title; type: the severity; text: evidence,
@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
-from typing import Any
+from typing import Any, TextIO
 
 from engine.model import Finding
 from engine.report import Report
@@ -39,6 +39,10 @@ def xml_text(value: Any) -> str:
 
 
 @FORMATS.register("junit")
+def write_junit(report: Report, out: TextIO) -> None:
+    out.write(render_junit(report))
+
+
 def render_junit(report: Report) -> str:
     cases = _cases(report)
     root = ET.Element("testsuites", name="aws-inventory-engine")

@@ -1,9 +1,9 @@
 """``--format sarif``: SARIF 2.1.0 for code-scanning and CI tools.
 
-Where it sits: the last stage (report), one registered ``Report -> str`` format. One run: the
-rules as ``tool.driver.rules`` (every loaded rule when the report carries its ``RuleSet``, else
-the rules that produced findings), one result per finding with the resource ARN as a logical
-location. Mapping, following the OASIS spec
+Where it sits: the last stage (report), one registered format (``write_sarif(report, out)``).
+One run: the rules as ``tool.driver.rules`` (every loaded rule when the report carries its
+``RuleSet``, else the rules that produced findings), one result per finding with the resource
+ARN as a logical location. Mapping, following the OASIS spec
 (https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/sarif-v2.1.0-errata01-os-complete.html,
 read 2026-11-25):
 
@@ -19,7 +19,7 @@ read 2026-11-25):
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TextIO
 
 from engine import __version__
 from engine.model import Finding
@@ -40,6 +40,10 @@ def report_rules(report: Report) -> RuleSet | None:
 
 
 @FORMATS.register("sarif")
+def write_sarif(report: Report, out: TextIO) -> None:
+    out.write(render_sarif(report))
+
+
 def render_sarif(report: Report) -> str:
     """The log indented, its results one per line (keys sorted): readable and fast to write.
 

@@ -12,7 +12,7 @@ import json
 import re
 import textwrap
 from functools import lru_cache
-from typing import Any
+from typing import Any, TextIO
 
 from engine.model import Finding
 from engine.report import Report
@@ -47,6 +47,10 @@ def _wrapped(text: str, indent: str, follow: str) -> tuple[str, ...]:
 
 
 @FORMATS.register("text")
+def write_text(report: Report, out: TextIO) -> None:
+    out.write(render_text(report))
+
+
 def render_text(report: Report) -> str:
     lines: list[str] = []
     lines += _header(report)

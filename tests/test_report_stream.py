@@ -13,7 +13,7 @@ import pytest
 
 from engine.report import Report
 from engine.reports import FORMATS, load_all, render, write
-from tests.support.reports import simulated_report
+from tests.support.reports import simulated_report, synthetic_report
 
 load_all()
 
@@ -34,3 +34,36 @@ def test_streamed_equals_rendered(simulated: Report, fmt: str, tmp_path: Path) -
     buffer = io.StringIO()
     FORMATS.get(fmt)(simulated, buffer)
     assert buffer.getvalue() == rendered
+
+
+class Recorder(io.StringIO):
+    """A stream that remembers how much each ``write`` call handed it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sizes: list[int] = []
+
+    def write(self, text: str) -> int:
+        self.sizes.append(len(text))
+        return super().write(text)
+
+
+#: no single write may exceed this; the documents below are more than 20 times larger
+PIECE_MAX = 64 * 1024
+STREAMED = ("text",)
+
+
+@pytest.fixture(scope="module")
+def large() -> Report:
+    return synthetic_report(3_000)
+
+
+@pytest.mark.parametrize("fmt", STREAMED)
+def test_writer_writes_piece_by_piece(large: Report, fmt: str) -> None:
+    """A 3,000-finding document (1-6 MB) arrives in pieces of at most 64 KiB, never whole."""
+    out = Recorder()
+    FORMATS.get(fmt)(large, out)
+    total = sum(out.sizes)
+    assert total == len(out.getvalue()) > 20 * PIECE_MAX
+    assert max(out.sizes) <= PIECE_MAX, f"{fmt}: one write of {max(out.sizes):,} characters"
+    assert out.getvalue() == render(fmt, large)

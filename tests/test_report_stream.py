@@ -50,7 +50,7 @@ class Recorder(io.StringIO):
 
 #: no single write may exceed this; the documents below are more than 20 times larger
 PIECE_MAX = 64 * 1024
-STREAMED = ("text",)
+STREAMED = ("text", "json")
 
 
 @pytest.fixture(scope="module")

@@ -50,7 +50,7 @@ class Recorder(io.StringIO):
 
 #: no single write may exceed this; the documents below are more than 20 times larger
 PIECE_MAX = 64 * 1024
-STREAMED = ("text", "json")
+STREAMED = ("text", "json", "sarif", "ocsf", "asff")
 
 
 @pytest.fixture(scope="module")

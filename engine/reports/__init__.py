@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TextIO
 
 from engine.registry import Registry
@@ -58,3 +58,15 @@ def to_string(writer: Writer, report: Report) -> str:
     buffer = io.StringIO()
     writer(report, buffer)
     return buffer.getvalue()
+
+
+def write_joined(
+    out: TextIO, pieces: Iterable[str], *, separator: str, ends: tuple[str, str], empty: str
+) -> None:
+    """``ends[0] + separator.join(pieces) + ends[1]`` (``empty`` when there are none), written
+    one piece at a time: a JSON array of findings, one per line, without the list in memory."""
+    opened = False
+    for piece in pieces:
+        out.write((separator if opened else ends[0]) + piece)
+        opened = True
+    out.write(ends[1] if opened else empty)

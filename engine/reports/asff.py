@@ -27,7 +27,7 @@ from typing import Any, TextIO
 
 from engine.model import Finding
 from engine.report import Report
-from engine.reports import FORMATS
+from engine.reports import FORMATS, to_string, write_joined
 
 SCHEMA_VERSION = "2018-10-08"
 PRODUCT = "aws-inventory-engine"
@@ -54,18 +54,17 @@ RESOURCE_TYPES = {
 
 @FORMATS.register("asff")
 def write_asff(report: Report, out: TextIO) -> None:
-    out.write(render_asff(report))
+    """``{"Findings": [...]}`` with one finding per line (keys sorted)."""
+    findings = (
+        json.dumps(asff_finding(report, f), sort_keys=True, ensure_ascii=False)
+        for f in report.findings
+    )
+    ends = ('{"Findings": [\n', "\n]}\n")
+    write_joined(out, findings, separator=",\n", ends=ends, empty='{"Findings": []}\n')
 
 
 def render_asff(report: Report) -> str:
-    """``{"Findings": [...]}`` with one finding per line (keys sorted)."""
-    lines = [
-        json.dumps(asff_finding(report, f), sort_keys=True, ensure_ascii=False)
-        for f in report.findings
-    ]
-    if not lines:
-        return '{"Findings": []}\n'
-    return '{"Findings": [\n' + ",\n".join(lines) + "\n]}\n"
+    return to_string(write_asff, report)
 
 
 def fit(text: str, limit: int) -> str:

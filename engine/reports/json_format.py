@@ -14,7 +14,7 @@ import json
 from typing import Any, TextIO
 
 from engine.report import Report
-from engine.reports import FORMATS, to_string
+from engine.reports import FORMATS, to_string, write_joined
 
 
 def _line(value: Any) -> str:
@@ -25,11 +25,8 @@ def _line(value: Any) -> str:
 def write_json(report: Report, out: TextIO) -> None:
     head = json.dumps(report.header(), indent=2, sort_keys=True, ensure_ascii=False)
     out.write(f'{head[:-2]},\n  "findings": [')  # the head without its closing "\n}"
-    separator = "\n  "
-    for f in report.findings:
-        out.write(separator + _line(f.to_dict()))
-        separator = ",\n  "
-    out.write("\n]\n}\n" if report.findings else "]\n}\n")
+    lines = (_line(f.to_dict()) for f in report.findings)
+    write_joined(out, lines, separator=",\n  ", ends=("\n  ", "\n]\n}\n"), empty="]\n}\n")
 
 
 def render_json(report: Report) -> str:

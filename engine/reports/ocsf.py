@@ -23,7 +23,7 @@ from engine import __version__
 from engine.clock import parse_timestamp
 from engine.model import Finding
 from engine.report import Report
-from engine.reports import FORMATS
+from engine.reports import FORMATS, to_string, write_joined
 
 OCSF_VERSION = "1.5.0"
 CLASS_UID = 2003
@@ -46,15 +46,15 @@ ACTIVITY = {
 
 @FORMATS.register("ocsf")
 def write_ocsf(report: Report, out: TextIO) -> None:
-    out.write(render_ocsf(report))
+    """A JSON array, one event per line (keys sorted): readable, diffable and fast to write."""
+    events = (
+        json.dumps(event(report, f), sort_keys=True, ensure_ascii=False) for f in report.findings
+    )
+    write_joined(out, events, separator=",\n", ends=("[\n", "\n]\n"), empty="[]\n")
 
 
 def render_ocsf(report: Report) -> str:
-    """A JSON array, one event per line (keys sorted): readable, diffable and fast to write."""
-    lines = [
-        json.dumps(event(report, f), sort_keys=True, ensure_ascii=False) for f in report.findings
-    ]
-    return "[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n"
+    return to_string(write_ocsf, report)
 
 
 def millis(timestamp: str) -> int:

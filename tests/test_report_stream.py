@@ -50,7 +50,7 @@ class Recorder(io.StringIO):
 
 #: no single write may exceed this; the documents below are more than 20 times larger
 PIECE_MAX = 64 * 1024
-STREAMED = ("text", "json", "sarif", "ocsf", "asff", "junit")
+STREAMED = ("text", "json", "html", "sarif", "ocsf", "asff", "junit")
 
 
 @pytest.fixture(scope="module")

@@ -9,22 +9,28 @@ Content-Security-Policy allows no network source and only the report's own scrip
 This module computes what the template draws: summary cards, findings by severity x category
 (bar geometry), the end-of-life timeline (from evidence dates), the table rows, the changes since
 the last scan and the manifest. The table is sorted and filtered in the browser by vanilla JS.
+The page is written as jinja2 generates it, and the table's data (one JSON array in the page)
+is handed over a few hundred rows at a time: the page is never one string in memory.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import json
+from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from functools import cache
 from typing import Any, TextIO
 
 import jinja2
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 
 from engine.clock import parse_timestamp
 from engine.model import CATEGORIES, SEVERITIES, SEVERITY_ORDER, Finding
 from engine.report import Report
-from engine.reports import FORMATS
+from engine.reports import FORMATS, to_string
 
 CHART_WIDTH = 520
 COLOURS = {
@@ -44,6 +50,7 @@ EOL_DATES = {
 }
 LIST_MAX = 200  # entries in the new / resolved lists; the table's status filter shows all
 PAGE_SIZE = 500  # table rows drawn at once; "show more" draws the next ones
+ROWS_CHUNK = 32 * 1024  # characters of the table's data handed to the template at a time
 VERSION_KEYS = ("runtime", "engine_version", "kubernetes_version", "version", "major")
 
 
@@ -67,15 +74,17 @@ def _csp_hash(script: str) -> str:
 
 @FORMATS.register("html")
 def write_html(report: Report, out: TextIO) -> None:
-    out.write(render_html(report))
+    """The page as jinja2 generates it, piece by piece (``Template.generate``)."""
+    for piece in _environment().get_template("report.html.j2").generate(**context(report)):
+        out.write(piece)
 
 
 def render_html(report: Report) -> str:
-    return _environment().get_template("report.html.j2").render(**context(report))
+    return to_string(write_html, report)
 
 
 def context(report: Report) -> dict[str, Any]:
-    """Everything the template reads, computed once."""
+    """Everything the template reads, computed once (``rows_json`` can be read only once)."""
     current = [f for f in report.findings if f.status in ("new", "open", "suppressed")]
     m = report.manifest
     return {
@@ -84,7 +93,8 @@ def context(report: Report) -> dict[str, Any]:
         "cards": _cards(report),
         "chart": _chart([f for f in current if f.status != "suppressed"]),
         "timeline": timeline(report),
-        "rows": [_row(f) for f in report.findings],
+        "total": len(report.findings),
+        "rows_json": _rows_json(report.findings),
         "new": [f for f in report.findings if f.status == "new"],
         "resolved": [f for f in report.findings if f.status == "resolved"],
         "list_max": LIST_MAX,
@@ -217,6 +227,30 @@ def _eol_dates(evidence: dict[str, Any], today: date) -> dict[str, date]:
     if not dates and isinstance(days_left, int) and not isinstance(days_left, bool):
         dates["deadline (days_left)"] = today + timedelta(days=days_left)
     return dates
+
+
+def _rows_json(findings: Iterable[Finding]) -> Iterator[Markup]:
+    """The table's data, as ``rows | tojson`` would write it, in pieces of about 32 KB.
+
+    The same characters (jinja2's policies and its HTML-safe escaping, applied row by row:
+    ``json.dumps`` of a list is its items joined by ", " in brackets), without building every
+    row, or one string of them all, at once.
+    """
+    policies = _environment().policies
+    dumps = policies["json.dumps_function"] or json.dumps
+    kwargs = policies["json.dumps_kwargs"]
+    parts, size = [Markup("[")], 1
+    for index, f in enumerate(findings):
+        if index:
+            parts.append(Markup(", "))
+        row = htmlsafe_json_dumps(_row(f), dumps=dumps, **kwargs)
+        parts.append(row)
+        size += len(row) + 2
+        if size >= ROWS_CHUNK:
+            yield Markup().join(parts)
+            parts, size = [], 0
+    parts.append(Markup("]"))
+    yield Markup().join(parts)
 
 
 def _row(f: Finding) -> dict[str, Any]:

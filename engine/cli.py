@@ -37,6 +37,8 @@ from engine.model import SEVERITY_ORDER
 from engine.report import Report
 
 FAIL_ON = ("critical", "high", "medium", "low", "info", "none")
+#: formats that list every finding (JUnit leaves resolved ones out, the email most of them)
+COMPLETE_FORMATS = ("json", "sarif", "ocsf", "asff", "text")
 OUTPUT_BUFFER = 1 << 20  # bytes buffered per output file: few system calls, bounded memory
 
 
@@ -403,6 +405,10 @@ def _check(args: argparse.Namespace) -> int:
                 from engine.reports.email import render_email
 
                 out.write(render_email(report, location).preview())
+            elif fmt == "html":
+                from engine.reports.html import write_html
+
+                write_html(report, out, complete_list=_complete_list(pairs))
             else:
                 write(fmt, report, out)
     for problem in report.problems:  # e.g. history not stored: the exit code alone says little
@@ -441,6 +447,17 @@ def _outputs(formats: list[str], outputs: list[str]) -> list[tuple[str, str]]:
     if outputs.count("-") > 1:
         raise UsageError("only one --output may be '-' (stdout)")
     return list(zip(formats, outputs, strict=True))
+
+
+def _complete_list(pairs: list[tuple[str, str]]) -> str:
+    """Where the HTML page sends readers for findings its table leaves out (past 100,000): a
+    file of this run that lists every finding, when there is one."""
+    from engine.reports.html import COMPLETE_LIST
+
+    for fmt, target in pairs:
+        if fmt in COMPLETE_FORMATS and target != "-":
+            return f"the {fmt} report written with this page, {target}"
+    return COMPLETE_LIST
 
 
 def _notifier(args: argparse.Namespace) -> Any:

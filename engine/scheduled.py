@@ -269,7 +269,8 @@ def _write_html(report: Any, settings: Settings, session: Any) -> str | None:
     # so a warm Lambda never accumulates old reports in its /tmp.
     with tempfile.TemporaryFile(prefix="report-", suffix=".html") as spool:
         text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
-        write_html(report, text)
+        stored = f"the history table {settings.table}, which stores every finding of the scan"
+        write_html(report, text, complete_list=stored)
         text.detach()  # flushes; the file stays open for the upload
         spool.seek(0)
         # put_object, not a multipart upload: the role may only GenerateDataKey through S3

@@ -15,7 +15,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from engine.cli import main
+from engine.cli import _complete_list, main
 from engine.reports import load_all
 from tests.support.servers import moto_server_process
 
@@ -82,6 +82,12 @@ def test_unwritable_output_is_one_line_naming_it_and_exit_3(
     assert captured.err.startswith(f"engine: error: cannot write {target}: ")
     assert json.loads(first.read_text())["findings"], "the output before it was written whole"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["not-a-folder", "report.json"]
+
+
+def test_a_capped_html_page_names_the_complete_report_of_its_run() -> None:
+    pairs = [("html", "r.html"), ("json", "-"), ("junit", "r.xml"), ("sarif", "all.sarif")]
+    assert _complete_list(pairs) == "the sarif report written with this page, all.sarif"
+    assert "engine check --format json" in _complete_list([("html", "r.html"), ("json", "-")])
 
 
 def test_real_stdout_of_the_cli_process(snapshot: Path, tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ writer itself to the same bytes when the stream is a real file.
 from __future__ import annotations
 
 import io
+import json
 import tracemalloc
 from pathlib import Path
 
@@ -35,6 +36,22 @@ def test_streamed_equals_rendered(simulated: Report, fmt: str, tmp_path: Path) -
     buffer = io.StringIO()
     FORMATS.get(fmt)(simulated, buffer)
     assert buffer.getvalue() == rendered
+
+
+def test_a_report_without_findings_is_still_a_whole_document() -> None:
+    empty = synthetic_report(0, partial=False)
+    assert render("ocsf", empty) == "[]\n"
+    assert render("asff", empty) == '{"Findings": []}\n'
+    assert json.loads(render("json", empty))["findings"] == []
+    assert render("json", empty).endswith('\n  "findings": []\n}\n')
+    assert json.loads(render("sarif", empty))["runs"][0]["results"] == []
+    assert '\n      "results": [],\n' in render("sarif", empty)
+    junit = render("junit", empty)
+    assert junit.endswith(
+        '<testsuites name="aws-inventory-engine" tests="0" failures="0" errors="0" skipped="0" />\n'
+    )
+    assert render("text", empty).endswith("FINDINGS\n  No findings.\n")
+    assert '<script type="application/json" id="findings-data">[]</script>' in render("html", empty)
 
 
 class Recorder(io.StringIO):

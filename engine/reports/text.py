@@ -66,7 +66,7 @@ def render_text(report: Report) -> str:
 
 
 class _Lines:
-    """Writes blocks of lines joined by newlines, without trailing whitespace, ending in one.
+    r"""Writes blocks of lines joined by newlines, without trailing whitespace, ending in one.
 
     The result is ``"\n".join(all lines).rstrip() + "\n"``, written as it comes: whitespace
     is held back until something visible follows it, so the end can still be stripped.

@@ -13,11 +13,12 @@ import os
 import sys
 import tempfile
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from engine import __version__
 from engine.clock import iso, parse_timestamp, system_clock
@@ -36,6 +37,9 @@ from engine.model import SEVERITY_ORDER
 from engine.report import Report
 
 FAIL_ON = ("critical", "high", "medium", "low", "info", "none")
+#: formats that list every finding (JUnit leaves resolved ones out, the email most of them)
+COMPLETE_FORMATS = ("json", "sarif", "ocsf", "asff", "text")
+OUTPUT_BUFFER = 1 << 20  # bytes buffered per output file: few system calls, bounded memory
 
 
 class UsageError(ConfigError):
@@ -363,7 +367,7 @@ def _load_rules(args: argparse.Namespace) -> Any:
 
 def _check(args: argparse.Namespace) -> int:
     from engine.pipeline import CheckOptions, check
-    from engine.reports import FORMATS, load_all, render
+    from engine.reports import FORMATS, load_all, write
     from engine.suppressions import load_suppressions
 
     load_all()
@@ -399,13 +403,17 @@ def _check(args: argparse.Namespace) -> int:
         None,
     )
     for fmt, target in pairs:
-        if fmt == "email":
-            from engine.reports.email import render_email
+        with open_output(target) as out:
+            if fmt == "email":
+                from engine.reports.email import render_email
 
-            text = render_email(report, location).preview()
-        else:
-            text = render(fmt, report)
-        write_output(target, text)
+                out.write(render_email(report, location).preview())
+            elif fmt == "html":
+                from engine.reports.html import write_html
+
+                write_html(report, out, complete_list=_complete_list(pairs))
+            else:
+                write(fmt, report, out)
     for problem in report.problems:  # e.g. history not stored: the exit code alone says little
         print(f"engine: error: {one_line(problem)}", file=sys.stderr)
     code = exit_code(report, args.fail_on)
@@ -442,6 +450,17 @@ def _outputs(formats: list[str], outputs: list[str]) -> list[tuple[str, str]]:
     if outputs.count("-") > 1:
         raise UsageError("only one --output may be '-' (stdout)")
     return list(zip(formats, outputs, strict=True))
+
+
+def _complete_list(pairs: list[tuple[str, str]]) -> str:
+    """Where the HTML page sends readers for findings its table leaves out (past 100,000): a
+    file of this run that lists every finding, when there is one."""
+    from engine.reports.html import COMPLETE_LIST
+
+    for fmt, target in pairs:
+        if fmt in COMPLETE_FORMATS and target != "-":
+            return f"the {fmt} report written with this page, {target}"
+    return COMPLETE_LIST
 
 
 def _notifier(args: argparse.Namespace) -> Any:
@@ -565,20 +584,39 @@ def _rules(args: argparse.Namespace) -> int:
 
 
 def write_output(target: str, text: str) -> None:
-    """Write to stdout (``-``) or atomically to a file."""
+    """Write ``text`` to stdout (``-``) or atomically to a file."""
+    with open_output(target) as out:
+        out.write(text)
+
+
+@contextmanager
+def open_output(target: str) -> Iterator[TextIO]:
+    """A text stream to stdout (``-``) or to a file that appears only once complete.
+
+    A file is written as a temporary file beside it, renamed into place when the block ends
+    and removed if it fails, so a report is never left half-written under its name. An
+    ``OSError`` (the folder cannot be made, the disk is full) is a ``RuntimeFailure`` naming
+    the target: one line, exit code 3.
+    """
     if target == "-":
-        sys.stdout.write(text)
+        yield sys.stdout
         sys.stdout.flush()
         return
     path = Path(target)
+    tmp: Path | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        Path(tmp).replace(path)
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        tmp = Path(name)
+        with os.fdopen(fd, "w", encoding="utf-8", buffering=OUTPUT_BUFFER) as handle:
+            yield handle
+        tmp.replace(path)
+        tmp = None
     except OSError as exc:
         raise RuntimeFailure(f"cannot write {target}: {exc.strerror or exc}") from exc
+    finally:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
 
 
 __all__ = ["EXIT_INVALID_INPUT", "exit_code", "iso", "main"]

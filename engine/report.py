@@ -61,11 +61,14 @@ class Report:
         return round(sum(f.estimated_monthly_cost_usd or 0.0 for f in self.failures), 2)
 
     def to_dict(self) -> dict[str, Any]:
+        return {**self.header(), "findings": [f.to_dict() for f in self.findings]}
+
+    def header(self) -> dict[str, Any]:
+        """``to_dict()`` but the findings: what a streaming writer puts before them."""
         return {
             "scan": self.manifest.to_dict(),
             "ranked_by": self.ranked_by,
             "summary": self.summary,
             "notes": list(self.notes),
             "problems": list(self.problems),
-            "findings": [f.to_dict() for f in self.findings],
         }

@@ -4,14 +4,17 @@ The state machine runs ``collect_part`` once per (account, region) target, each 
 part of the scan (resources and a part manifest, under ``<scan_id>.<account>.<region>``), then
 ``analyse_scan`` once: it merges the parts, runs the same ``engine.pipeline.check`` as the CLI
 (history, ranking, the optional Bedrock explainer), writes the HTML report to S3 when a bucket
-is configured and publishes the email. A target whose part is missing (its collector failed
-after retries) is a collection error of the scan, which is then partial; never silently absent.
+is configured (streamed to a temporary file in /tmp, then uploaded) and publishes the email.
+A target whose part is missing (its collector failed after retries) is a collection error of
+the scan, which is then partial; never silently absent.
 The Lambda handlers in ``lambdas/`` read ``Settings`` once and call these two functions.
 """
 
 from __future__ import annotations
 
+import io
 import os
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -268,16 +271,28 @@ def _explain_config(settings: Settings) -> Any:
 
 
 def _write_html(report: Any, settings: Settings, session: Any) -> str | None:
+    """Write the HTML report to a temporary file in /tmp (Lambda's ephemeral storage), then
+    upload that file: the page is never held in memory whole (README, Reports)."""
     if not settings.report_bucket:
         return None
-    from engine.reports import render
+    from engine.reports.html import write_html
 
     key = f"{settings.report_prefix}{report.manifest.scan_id}/report.html"
-    body = render("html", report).encode("utf-8")
-    # put_object, not a multipart upload: the role may only GenerateDataKey through S3
-    session.client("s3").put_object(
-        Bucket=settings.report_bucket, Key=key, Body=body, ContentType="text/html; charset=utf-8"
-    )
+    # An unnamed file (O_TMPFILE on Linux): gone when closed, even if the function dies first,
+    # so a warm Lambda never accumulates old reports in its /tmp.
+    with tempfile.TemporaryFile(prefix="report-", suffix=".html") as spool:
+        text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
+        stored = f"the history table {settings.table}, which stores every finding of the scan"
+        write_html(report, text, complete_list=stored)
+        text.detach()  # flushes; the file stays open for the upload
+        spool.seek(0)
+        # put_object, not a multipart upload: the role may only GenerateDataKey through S3
+        session.client("s3").put_object(
+            Bucket=settings.report_bucket,
+            Key=key,
+            Body=spool,
+            ContentType="text/html; charset=utf-8",
+        )
     return f"s3://{settings.report_bucket}/{key}"
 
 

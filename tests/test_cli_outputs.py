@@ -1,17 +1,22 @@
-"""``engine check`` with several formats at once, and the SNS email sent over a real HTTP boundary
-(moto's server on 127.0.0.1), read back from an SQS subscription."""
+"""``engine check`` with several formats at once, each streamed to its file or to stdout (the same
+bytes either way), the error for an output that cannot be written, and the SNS email sent over a
+real HTTP boundary (moto's server on 127.0.0.1), read back from an SQS subscription."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import boto3
 import pytest
 
-from engine.cli import main
+from engine.cli import _complete_list, main
+from engine.reports import load_all
 from tests.support.servers import moto_server_process
 
 NOW = "2026-11-25T00:00:00Z"
@@ -45,6 +50,61 @@ def test_several_formats_in_one_run(
     email = outs["email"].read_text()
     assert email.startswith("AWS Inventory Alert - ")
     assert str(outs["html"].resolve()) in email, "the email says where the full report is"
+
+
+@pytest.mark.parametrize("fmt", load_all())
+def test_stdout_and_file_get_the_same_bytes(
+    snapshot: Path, tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes], fmt: str
+) -> None:
+    """One run, the same format twice: streamed to stdout and to a file, byte for byte."""
+    path = tmp_path / "deep" / "er" / f"report.{fmt}"  # missing folders are made
+    argv = ["check", "--inventory", str(snapshot), "--now", NOW, "--fail-on", "none"]
+    argv += ["--format", fmt, "--output", "-", "--format", fmt, "--output", str(path)]
+    assert main(argv) == 0
+    written = path.read_bytes()
+    assert len(written) > 1_000
+    assert capsysbinary.readouterr().out == written
+    assert [p.name for p in path.parent.iterdir()] == [path.name], "no temporary file left"
+
+
+def test_unwritable_output_is_one_line_naming_it_and_exit_3(
+    snapshot: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = tmp_path / "report.json"
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where a folder should be")
+    target = blocker / "report.html"
+    argv = ["check", "--inventory", str(snapshot), "--now", NOW, "--fail-on", "none"]
+    argv += ["--format", "json", "--output", str(first), "--format", "html", "-o", str(target)]
+    assert main(argv) == 3
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1, captured.err
+    assert captured.err.startswith(f"engine: error: cannot write {target}: ")
+    assert json.loads(first.read_text())["findings"], "the output before it was written whole"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["not-a-folder", "report.json"]
+
+
+def test_a_capped_html_page_names_the_complete_report_of_its_run() -> None:
+    pairs = [("html", "r.html"), ("json", "-"), ("junit", "r.xml"), ("sarif", "all.sarif")]
+    assert _complete_list(pairs) == "the sarif report written with this page, all.sarif"
+    assert "engine check --format json" in _complete_list([("html", "r.html"), ("json", "-")])
+
+
+def test_real_stdout_of_the_cli_process(snapshot: Path, tmp_path: Path) -> None:
+    """The process's own stdout (not pytest's capture) carries the same bytes as the file."""
+    path = tmp_path / "report.html"
+    argv = ["check", "--inventory", str(snapshot), "--now", NOW, "--fail-on", "none"]
+    argv += ["--no-history", "--format", "html", "-o", "-", "--format", "html", "-o", str(path)]
+    done = subprocess.run(
+        [sys.executable, "-m", "engine.cli", *argv],
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stdout == path.read_bytes()
+    assert done.stdout.startswith(b"<!DOCTYPE html>")
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
@@ -80,9 +81,8 @@ def test_collector_per_item_then_analyser(monkeypatch: pytest.MonkeyPatch) -> No
             session, collector, analyser, "scan-20261125T020000Z-aaaaaaaa", targets
         )
         messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
-        html = s3.get_object(Bucket="inventory-reports", Key=summary["report"].split("/", 3)[3])[
-            "Body"
-        ].read()
+        stored = s3.get_object(Bucket="inventory-reports", Key=summary["report"].split("/", 3)[3])
+        html = stored["Body"].read()
         # a second scan the next hour: history says open, and one target's part is missing
         _, again = run_scan(
             session, collector, analyser, "scan-20261125T030000Z-bbbbbbbb", targets[:1]
@@ -100,6 +100,13 @@ def test_collector_per_item_then_analyser(monkeypatch: pytest.MonkeyPatch) -> No
         in email["Message"]
     )
     assert html.startswith(b"<!DOCTYPE html>")
+    # the page went through a temporary file: uploaded whole, every finding in its table
+    assert html.endswith(b"</html>") and stored["ContentLength"] == len(html)
+    assert stored["ContentType"] == "text/html; charset=utf-8"
+    page = html.decode("utf-8")
+    shown = int(re.search(r"<h2>Findings \((\d+)\)</h2>", page).group(1))  # type: ignore[union-attr]
+    data = re.search(r'id="findings-data">(.*?)</script>', page, re.DOTALL).group(1)  # type: ignore[union-attr]
+    assert len(json.loads(data)) == shown >= sum(summary["findings"].values()) > 0
     assert again["resources"] < summary["resources"]
 
 

@@ -8,8 +8,13 @@ from dataclasses import replace
 import pytest
 
 from engine.report import Report
-from engine.reports import FORMATS
-from engine.reports.email import MESSAGE_MAX_BYTES, render_email, render_email_preview
+from engine.reports import FORMATS, render
+from engine.reports.email import (
+    MESSAGE_MAX_BYTES,
+    render_email,
+    render_email_preview,
+    write_email_preview,
+)
 from tests.support.reports import check_golden, simulated_report, synthetic_report
 
 LOCATION = "s3://inventory-reports/2026-11-25/report.html"
@@ -54,8 +59,9 @@ def test_original_design_shape(simulated: Report) -> None:
 
 
 def test_registered_preview_is_exactly_what_is_sent(simulated: Report) -> None:
-    assert FORMATS.get("email") is render_email_preview
-    preview = render_email_preview(simulated)
+    assert FORMATS.get("email") is write_email_preview
+    preview = render("email", simulated)
+    assert preview == render_email_preview(simulated)
     message = render_email(simulated)
     assert preview == f"{message.subject}\n\n{message.body}"
 

@@ -6,15 +6,18 @@
 * ocsf: the OCSF 1.5.0 Compliance Finding models of ``py-ocsf-models`` (the ``cloud`` profile
   object with its own model), with no field the models do not know;
 * asff: botocore's parameter validation for ``securityhub.batch_import_findings`` (no network
-  call), plus the enums and documented lengths that validation does not check.
+  call), plus the enums and documented lengths that validation does not check;
+* html: the golden file only (the page itself is tested in a browser, test_report_html_browser).
 
 Golden files are rewritten only with ``UPDATE_GOLDEN=1``.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 from pathlib import Path
@@ -28,6 +31,7 @@ from botocore.validate import validate_parameters
 
 from engine.report import Report
 from engine.reports.asff import render_asff
+from engine.reports.html import render_html, write_html
 from engine.reports.json_format import render_json
 from engine.reports.junit import render_junit
 from engine.reports.ocsf import render_ocsf
@@ -311,3 +315,50 @@ def test_asff_statuses(every_shape: Report) -> None:
         assert asff["Workflow"]["Status"] == {
             "new": "NEW", "open": "NEW", "suppressed": "SUPPRESSED", "resolved": "RESOLVED"
         }[f.status]  # fmt: skip
+
+
+# ---- html -------------------------------------------------------------------------------------
+
+
+def test_html_golden(simulated: Report) -> None:
+    check_golden("simulated.html", render_html(simulated))
+
+
+def _table(page: str) -> list[dict[str, Any]]:
+    """The rows of the page's findings table (the JSON its script draws them from)."""
+    found = re.search(r'id="findings-data">(.*?)</script>', page, re.DOTALL)
+    assert found is not None
+    rows: list[dict[str, Any]] = json.loads(found.group(1))
+    return rows
+
+
+def test_html_table_under_its_cap_holds_every_finding(simulated: Report) -> None:
+    page = render_html(simulated)
+    assert [r["id"] for r in _table(page)] == [f.finding_id for f in simulated.findings]
+    assert "table-capped" not in page
+
+
+@pytest.mark.parametrize("limit", [100, 280])
+def test_html_table_past_its_cap_says_how_many_are_left_out_and_where(limit: int) -> None:
+    """Past the cap: the highest-ranked findings still present, then resolved ones if room is
+    left (280 leaves room for some), in rank order; the page counts what it leaves out."""
+    report = synthetic_report(300, rules=10)
+    present = [f for f in report.findings if f.status != "resolved"]
+    resolved = [f for f in report.findings if f.status == "resolved"]
+    assert 100 < len(present) < 280 < len(report.findings)
+    out = io.StringIO()
+    write_html(report, out, table_max=limit, complete_list="the json report <all>.json")
+    page = out.getvalue()
+    kept = {f.finding_id for f in present[:limit] + resolved[: max(0, limit - len(present))]}
+    assert [r["id"] for r in _table(page)] == [
+        f.finding_id for f in report.findings if f.finding_id in kept
+    ]
+    assert len(kept) == limit
+    banner = re.search(r'id="table-capped">(.*?)</p>', page)
+    assert banner is not None
+    text = banner.group(1)
+    assert f"This table holds {limit} of the 300 findings" in text
+    assert f"The other {300 - limit}, ranked lowest, are not in this page" in text
+    assert text.endswith("Every finding is in the json report &lt;all&gt;.json.")
+    assert "<h2>Findings (300)</h2>" in page
+    assert f'<b id="total-count">{limit}</b>' in page

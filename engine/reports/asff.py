@@ -1,8 +1,9 @@
 """``--format asff``: AWS Security Finding Format, ready for Security Hub ``BatchImportFindings``.
 
-Where it sits: the last stage (report), one registered ``Report -> str`` format. The document
-is ``{"Findings": [...]}``, the request parameters of ``securityhub.batch_import_findings``; an
-importer sends them 100 at a time (the API's limit) to the finding's region.
+Where it sits: the last stage (report), one registered format (``write_asff(report, out)``). The
+document is ``{"Findings": [...]}``, the request parameters of
+``securityhub.batch_import_findings``; an importer sends them 100 at a time (the API's limit) to
+the finding's region.
 
 ASFF (https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-findings-format.html,
 read 2026-11-25) choices:
@@ -22,11 +23,11 @@ read 2026-11-25) choices:
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TextIO
 
 from engine.model import Finding
 from engine.report import Report
-from engine.reports import FORMATS
+from engine.reports import FORMATS, to_string, write_joined
 
 SCHEMA_VERSION = "2018-10-08"
 PRODUCT = "aws-inventory-engine"
@@ -52,15 +53,18 @@ RESOURCE_TYPES = {
 
 
 @FORMATS.register("asff")
-def render_asff(report: Report) -> str:
+def write_asff(report: Report, out: TextIO) -> None:
     """``{"Findings": [...]}`` with one finding per line (keys sorted)."""
-    lines = [
+    findings = (
         json.dumps(asff_finding(report, f), sort_keys=True, ensure_ascii=False)
         for f in report.findings
-    ]
-    if not lines:
-        return '{"Findings": []}\n'
-    return '{"Findings": [\n' + ",\n".join(lines) + "\n]}\n"
+    )
+    ends = ('{"Findings": [\n', "\n]}\n")
+    write_joined(out, findings, separator=",\n", ends=ends, empty='{"Findings": []}\n')
+
+
+def render_asff(report: Report) -> str:
+    return to_string(write_asff, report)
 
 
 def fit(text: str, limit: int) -> str:

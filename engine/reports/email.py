@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TextIO
 
 from engine.model import SEVERITIES, SEVERITY_ORDER, Finding
 from engine.report import Report
@@ -99,6 +99,11 @@ def render_email(
 
 
 @FORMATS.register("email")
+def write_email_preview(report: Report, out: TextIO) -> None:
+    """The preview as a format; at most 256 KB by construction, so written in one piece."""
+    out.write(render_email_preview(report))
+
+
 def render_email_preview(report: Report) -> str:
     return render_email(report).preview()
 

@@ -1,18 +1,20 @@
 """``--format json``: ``{"scan": <manifest>, "ranked_by", "summary", "notes", "findings": [...]}``.
 
+Where it sits: the last stage (report), one registered format (``write_json(report, out)``).
 Findings come in rank order with sorted keys, one per line, so for the same input and ``--now``
 the findings section is the same byte for byte (the scan section carries run times and the scan
-id) and a 100,000-finding report is written with the C encoder rather than the slow indenting
-one.
+id). The small head is indented; the findings are written one at a time with the C encoder (the
+indenting one is pure Python, far too slow for 100,000 findings), so the document is never one
+string, nor one list of dicts, in memory.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TextIO
 
 from engine.report import Report
-from engine.reports import FORMATS
+from engine.reports import FORMATS, to_string, write_joined
 
 
 def _line(value: Any) -> str:
@@ -20,10 +22,12 @@ def _line(value: Any) -> str:
 
 
 @FORMATS.register("json")
+def write_json(report: Report, out: TextIO) -> None:
+    head = json.dumps(report.header(), indent=2, sort_keys=True, ensure_ascii=False)
+    out.write(f'{head[:-2]},\n  "findings": [')  # the head without its closing "\n}"
+    lines = (_line(f.to_dict()) for f in report.findings)
+    write_joined(out, lines, separator=",\n  ", ends=("\n  ", "\n]\n}\n"), empty="]\n}\n")
+
+
 def render_json(report: Report) -> str:
-    document = report.to_dict()
-    findings = document.pop("findings")
-    head = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False)
-    body = ",\n".join(f"  {_line(f)}" for f in findings)
-    inner = f"\n{body}\n" if findings else ""
-    return f'{head[:-2]},\n  "findings": [{inner}]\n}}\n'
+    return to_string(write_json, report)

@@ -1,11 +1,12 @@
 """``--format ocsf``: OCSF 1.5.0 Compliance Finding events (class_uid 2003), a JSON array.
 
-Where it sits: the last stage (report), one registered ``Report -> str`` format, for security
-data lakes (Amazon Security Lake, SIEMs) that ingest OCSF. One event per finding, shaped as
-the Compliance Finding class of OCSF 1.5.0 (https://schema.ocsf.io/1.5.0/classes/compliance_finding,
-read 2026-11-25), the version ``py-ocsf-models`` 0.10.0 (the models Prowler uses) implements;
-the tests validate every event with those models. The account and region go in the ``cloud``
-profile object (declared in ``metadata.profiles``).
+Where it sits: the last stage (report), one registered format (``write_ocsf(report, out)``), for
+security data lakes (Amazon Security Lake, SIEMs) that ingest OCSF. One event per finding,
+shaped as the Compliance Finding class of OCSF 1.5.0
+(https://schema.ocsf.io/1.5.0/classes/compliance_finding, read 2026-11-25), the version
+``py-ocsf-models`` 0.10.0 (the models Prowler uses) implements; the tests validate every event
+with those models. The account and region go in the ``cloud`` profile object (declared in
+``metadata.profiles``).
 
 Mapping: severity -> ``severity_id`` (info 1 ... critical 5); outcome -> ``compliance.status_id``
 (fail 3 Fail; evaluation error 2 Warning: "did not yield a result due to missing information";
@@ -16,13 +17,13 @@ resolved 1 Pass); history status -> ``status_id`` (new and open 1 New, suppresse
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TextIO
 
 from engine import __version__
 from engine.clock import parse_timestamp
 from engine.model import Finding
 from engine.report import Report
-from engine.reports import FORMATS
+from engine.reports import FORMATS, to_string, write_joined
 
 OCSF_VERSION = "1.5.0"
 CLASS_UID = 2003
@@ -44,12 +45,16 @@ ACTIVITY = {
 
 
 @FORMATS.register("ocsf")
-def render_ocsf(report: Report) -> str:
+def write_ocsf(report: Report, out: TextIO) -> None:
     """A JSON array, one event per line (keys sorted): readable, diffable and fast to write."""
-    lines = [
+    events = (
         json.dumps(event(report, f), sort_keys=True, ensure_ascii=False) for f in report.findings
-    ]
-    return "[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n"
+    )
+    write_joined(out, events, separator=",\n", ends=("[\n", "\n]\n"), empty="[]\n")
+
+
+def render_ocsf(report: Report) -> str:
+    return to_string(write_ocsf, report)
 
 
 def millis(timestamp: str) -> int:

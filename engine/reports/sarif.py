@@ -1,9 +1,9 @@
 """``--format sarif``: SARIF 2.1.0 for code-scanning and CI tools.
 
-Where it sits: the last stage (report), one registered ``Report -> str`` format. One run: the
-rules as ``tool.driver.rules`` (every loaded rule when the report carries its ``RuleSet``, else
-the rules that produced findings), one result per finding with the resource ARN as a logical
-location. Mapping, following the OASIS spec
+Where it sits: the last stage (report), one registered format (``write_sarif(report, out)``).
+One run: the rules as ``tool.driver.rules`` (every loaded rule when the report carries its
+``RuleSet``, else the rules that produced findings), one result per finding with the resource
+ARN as a logical location. Mapping, following the OASIS spec
 (https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/sarif-v2.1.0-errata01-os-complete.html,
 read 2026-11-25):
 
@@ -19,12 +19,12 @@ read 2026-11-25):
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TextIO
 
 from engine import __version__
 from engine.model import Finding
 from engine.report import Report
-from engine.reports import FORMATS
+from engine.reports import FORMATS, to_string, write_joined
 from engine.rules import Rule, RuleSet
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -40,30 +40,44 @@ def report_rules(report: Report) -> RuleSet | None:
 
 
 @FORMATS.register("sarif")
-def render_sarif(report: Report) -> str:
+def write_sarif(report: Report, out: TextIO) -> None:
     """The log indented, its results one per line (keys sorted): readable and fast to write.
 
     ``json.dumps`` with ``indent`` runs the pure-Python encoder, far too slow for 100,000
-    results; so the small outer document is indented and the results are spliced in compact.
+    results; so the small outer document is indented and the results are written into it one
+    at a time, compact, where a marker stood in for them.
     """
-    log = sarif_log(report)
+    descriptors = _descriptors(report, report_rules(report))
+    index = {d["id"]: i for i, d in enumerate(descriptors)}
+    before, after = _around_results(sarif_log(report, descriptors))
+    out.write(before)
+    results = (
+        json.dumps(_result(f, index), sort_keys=True, ensure_ascii=False) for f in report.findings
+    )
+    pad = "\n" + " " * 8
+    write_joined(out, results, separator="," + pad, ends=("[" + pad, "\n      ]"), empty="[]")
+    out.write(after + "\n")
+
+
+def render_sarif(report: Report) -> str:
+    return to_string(write_sarif, report)
+
+
+def _around_results(log: dict[str, Any]) -> tuple[str, str]:
+    """The indented log before and after its (empty) results array."""
     run = log["runs"][0]
-    results = [json.dumps(r, sort_keys=True, ensure_ascii=False) for r in run["results"]]
-    run["results"] = []
     outer = json.dumps(log, ensure_ascii=False)
     marker = "@results@"
     while marker in outer:
         marker += "@"  # never collide with text that happens to be in the document
     run["results"] = marker
     text = json.dumps(log, indent=2, sort_keys=True, ensure_ascii=False)
-    pad = "\n" + " " * 8
-    spliced = "[" + pad + ("," + pad).join(results) + "\n      ]" if results else "[]"
-    return text.replace(json.dumps(marker), spliced, 1) + "\n"
+    before, _, after = text.partition(json.dumps(marker))
+    return before, after
 
 
-def sarif_log(report: Report, rules: RuleSet | None = None) -> dict[str, Any]:
-    descriptors = _descriptors(report, rules or report_rules(report))
-    index = {d["id"]: i for i, d in enumerate(descriptors)}
+def sarif_log(report: Report, descriptors: list[dict[str, Any]]) -> dict[str, Any]:
+    """The SARIF log with an empty ``results`` array (``write_sarif`` streams them in)."""
     m = report.manifest
     run: dict[str, Any] = {
         "tool": {
@@ -75,7 +89,7 @@ def sarif_log(report: Report, rules: RuleSet | None = None) -> dict[str, Any]:
         },
         "automationDetails": {"id": f"{TOOL_NAME}/{m.scan_id}"},
         "invocations": [_invocation(report)],
-        "results": [_result(f, index) for f in report.findings],
+        "results": [],
         "properties": {
             "scanId": m.scan_id,
             "source": m.source,

@@ -4,6 +4,9 @@ A summary (resources by type and region, outcomes, findings by severity), what c
 collected or evaluated, then the ranked findings with rule id, resource, evidence and
 remediation. Resource names and tags are untrusted: control characters (terminal escapes
 included) are replaced before printing.
+
+Where it sits: the last stage (report), one registered format (``write_text(report, out)``),
+written section by section and then one finding at a time: never one string in memory.
 """
 
 from __future__ import annotations
@@ -11,12 +14,13 @@ from __future__ import annotations
 import json
 import re
 import textwrap
+from collections.abc import Iterator
 from functools import lru_cache
-from typing import Any
+from typing import Any, TextIO
 
 from engine.model import Finding
 from engine.report import Report
-from engine.reports import FORMATS
+from engine.reports import FORMATS, to_string
 
 WIDTH = 100
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -47,14 +51,45 @@ def _wrapped(text: str, indent: str, follow: str) -> tuple[str, ...]:
 
 
 @FORMATS.register("text")
+def write_text(report: Report, out: TextIO) -> None:
+    """The sections, then one finding at a time; the same text as ``render_text``."""
+    lines = _Lines(out)
+    for section in (_header, _summary, _executive_summary, _collection_errors):
+        lines.add(section(report))
+    for block in _findings(report):
+        lines.add(block)
+    lines.end()
+
+
 def render_text(report: Report) -> str:
-    lines: list[str] = []
-    lines += _header(report)
-    lines += _summary(report)
-    lines += _executive_summary(report)
-    lines += _collection_errors(report)
-    lines += _findings(report)
-    return "\n".join(lines).rstrip() + "\n"
+    return to_string(write_text, report)
+
+
+class _Lines:
+    r"""Writes blocks of lines joined by newlines, without trailing whitespace, ending in one.
+
+    The result is ``"\n".join(all lines).rstrip() + "\n"``, written as it comes: whitespace
+    is held back until something visible follows it, so the end can still be stripped.
+    """
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.held = ""  # whitespace not written yet: it may turn out to be trailing
+        self.started = False
+
+    def add(self, lines: list[str]) -> None:
+        if not lines:
+            return
+        text = ("\n" if self.started else "") + "\n".join(lines)
+        self.started = True
+        whole = self.held + text
+        visible = whole.rstrip()
+        if visible:
+            self.out.write(visible)
+        self.held = whole[len(visible) :]
+
+    def end(self) -> None:
+        self.out.write("\n")
 
 
 def _header(report: Report) -> list[str]:
@@ -133,13 +168,14 @@ def _collection_errors(report: Report) -> list[str]:
     return lines
 
 
-def _findings(report: Report) -> list[str]:
+def _findings(report: Report) -> Iterator[list[str]]:
+    """The heading, then one block of lines per finding."""
     if not report.findings:
-        return ["FINDINGS", "  No findings.", ""]
-    lines = ["FINDINGS (highest rank first)"]
+        yield ["FINDINGS", "  No findings.", ""]
+        return
+    yield ["FINDINGS (highest rank first)"]
     for f in report.findings:
-        lines += _finding(f)
-    return lines
+        yield _finding(f)
 
 
 def _finding(f: Finding) -> list[str]:

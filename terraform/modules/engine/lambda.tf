@@ -98,6 +98,11 @@ resource "aws_lambda_function" "analyser" {
   layers           = var.lambda_layer_arns
   memory_size      = var.analyser_memory_mb
   timeout          = var.analyser_timeout_s
+  # No ephemeral_storage block: the HTML report is written to /tmp before its upload, and its
+  # table stops at 100,000 findings (engine/reports/html.py), about 60 MB however large the
+  # estate, well inside the default 512 MB, which is free; more (up to 10,240 MB) is billed
+  # per GB-second (https://docs.aws.amazon.com/lambda/latest/dg/API_EphemeralStorage.html,
+  # https://aws.amazon.com/lambda/pricing/, read 2026-11-25).
   # One scan is analysed at a time.
   reserved_concurrent_executions = var.reserve_concurrency ? 1 : -1
 

@@ -29,9 +29,12 @@ What is modelled (``Deployment`` holds the Terraform defaults of ``terraform/mod
   memory does not fit the configured size, the size that fits is priced instead and a note
   says so, as it does when the duration exceeds the timeout (the deployment would need
   reconfiguring; the price is that of the reconfigured one);
-- DynamoDB on demand: measured write units x scans; reads of the scan and of the previous
-  scan's findings; storage of ``retention_days`` daily scans (table + the GSI, which projects
-  ALL) and point-in-time recovery (enabled in dynamodb.tf) on the table;
+- DynamoDB on demand: measured write units x scans (``bench/capacity.py``: the production
+  store's items, one per resource plus compressed pages of the scan's resources and findings);
+  the analyser's reads (the scan's resource pages and the previous scan's finding pages,
+  strongly consistent); storage of ``retention_days`` daily scans (the table, and the GSI's
+  copy of the items it indexes: the manifests) and point-in-time recovery (enabled in
+  dynamodb.tf) on the table;
 - Bedrock: one Converse request per scan, input tokens from the measured request size, output
   tokens at the configured maximum (an upper bound);
 - SNS (one publish per scan, one e-mail per subscriber), S3 (one PUT per scan, reports kept
@@ -52,6 +55,8 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from engine.store.pages import shards_for
 
 READ_ON = "2026-11-25"  # the date every price below was read
 
@@ -90,8 +95,11 @@ DYNAMODB_PITR_USD_PER_GB_MONTH = 0.20
 # 100 bytes of per-item overhead in storage, per copy (table and index):
 # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html
 DYNAMODB_ITEM_OVERHEAD_BYTES = 100
-DYNAMODB_READ_UNIT_BYTES = 4096  # an eventually consistent read is half a unit per 4 KB
-DYNAMODB_SHARDS = 16  # engine/store/codec.py DEFAULT_SHARDS: a scan's read is one query each
+DYNAMODB_READ_UNIT_BYTES = 4096  # a strongly consistent read: one unit per 4 KB
+#: Queries the analyser makes per target (its manifest, its "latest" pointer, its resource
+#: pages' partitions: engine/store/dynamodb.py RESOURCE_PARTITIONS at most), each billed at
+#: least one unit; plus one per finding shard of the previous scan
+DYNAMODB_QUERIES_PER_TARGET = 2 + 16
 
 # --- AWS Step Functions (Standard) ------------------------------------------------------------
 # "$0.025 per 1,000 state transitions" (US East (N. Virginia) $0.0250), retries included:
@@ -182,6 +190,7 @@ API_CALLS_PER_RESOURCE: Mapping[str, float] = {
 }
 
 GB = 2**30
+MB = 2**20
 
 
 @dataclass(frozen=True)
@@ -222,11 +231,14 @@ class Assumptions:
     analyser_cold_start_s: float = 0.345
     api_latency_s: float = 0.100  # the README's injected latency per call
     collector_concurrency: int = 8  # collectors.runner DEFAULT_WORKERS
-    # DynamoDB, README (DynamoDB Local on this 2-core machine: 8 BatchWriteItem calls in flight,
-    # engine.store.dynamodb.WRITERS; Query pages one at a time). The real service scales
-    # further with parallel writers; DynamoDB Local itself is the limit here.
+    # DynamoDB, measured against DynamoDB Local on this 2-core machine (the real service scales
+    # further; DynamoDB Local itself is the limit here): the collectors' one item per resource
+    # (bench/store_benchmark.py, 8 BatchWriteItem calls in flight); the analyser's compressed
+    # pages, read and written (bench/analyser_benchmark.py at 100,000 resources: compressed
+    # bytes over the seconds spent in the store's reads and writes, encoding included)
     dynamodb_write_items_per_s: float = 1667.0
-    dynamodb_read_items_per_s: float = 1778.0
+    dynamodb_read_page_mb_per_s: float = 4.0
+    dynamodb_write_page_mb_per_s: float = 1.0
     bedrock_seconds: float = 30.0  # one Converse call of up to 3,000 output tokens
     bedrock_output_tokens: int = BEDROCK_MAX_OUTPUT_TOKENS
     log_bytes_per_invocation: int = 4096  # START/END/REPORT, one summary line, metrics (EMF)
@@ -245,9 +257,12 @@ class ScanMeasure:
     analyser_cpu_s: float  # local: evaluate+rank, the HTML report and the e-mail
     analyser_peak_rss_mb: float
     write_units: float  # DynamoDB write units of the whole scan (collectors and analyser)
-    resource_bytes: float  # stored item sizes (the codec's), summed
-    finding_bytes: float
-    manifest_bytes: float
+    stored_bytes: float  # the scan's items in the table (engine.store.codec.item_size), summed
+    stored_items: float
+    indexed_bytes: float  # the items the GSI copies (manifests)
+    indexed_items: float
+    read_bytes: float  # what the analyser reads: resource pages, previous finding pages
+    written_bytes: float  # what the analyser writes: finding pages and the manifest
     html_bytes: int
     email_bytes: int
     bedrock_request_bytes: int
@@ -329,25 +344,28 @@ def analyser_seconds(m: ScanMeasure, memory_mb: int, bedrock: bool, a: Assumptio
     return (
         a.analyser_cold_start_s
         + m.analyser_cpu_s * lambda_cpu_factor(memory_mb)
-        + m.resources / a.dynamodb_read_items_per_s  # the scan's resources, from its parts
-        + (m.findings + 1) / a.dynamodb_write_items_per_s  # findings and the manifest
+        + m.read_bytes / (a.dynamodb_read_page_mb_per_s * MB)  # resources, previous findings
+        + m.written_bytes / (a.dynamodb_write_page_mb_per_s * MB)  # findings, manifest
         + (a.bedrock_seconds if bedrock and m.findings else 0.0)
     )
 
 
 def read_units_per_scan(m: ScanMeasure, targets: int) -> float:
-    """The analyser's reads: every part's resources and manifest, the previous scan's findings
-    and pointers; GSI queries are eventually consistent (half a unit per 4 KB, per response)."""
-    data = (m.resource_bytes + m.finding_bytes) / DYNAMODB_READ_UNIT_BYTES
-    queries = targets * (DYNAMODB_SHARDS + 2) + DYNAMODB_SHARDS
-    return 0.5 * (data + queries)
+    """The analyser's reads, strongly consistent: a unit per 4 KB read, and at least one per
+    Query (each target's manifest, pointer and resource partitions; each finding shard)."""
+    queries = targets * DYNAMODB_QUERIES_PER_TARGET + shards_for(m.findings)
+    return m.read_bytes / DYNAMODB_READ_UNIT_BYTES + queries
 
 
 def dynamodb_table_gb(m: ScanMeasure, d: Deployment) -> float:
     """Steady-state size of the table alone: ``retention_days`` of scans, with item overhead."""
-    items = m.resources + m.findings + 1
-    per_scan = m.resource_bytes + m.finding_bytes + m.manifest_bytes
-    per_scan += items * DYNAMODB_ITEM_OVERHEAD_BYTES
+    per_scan = m.stored_bytes + m.stored_items * DYNAMODB_ITEM_OVERHEAD_BYTES
+    return per_scan * d.retention_days * d.scans_per_day / GB
+
+
+def dynamodb_index_gb(m: ScanMeasure, d: Deployment) -> float:
+    """Steady-state size of the GSI's copies (it projects ALL of the items it indexes)."""
+    per_scan = m.indexed_bytes + m.indexed_items * DYNAMODB_ITEM_OVERHEAD_BYTES
     return per_scan * d.retention_days * d.scans_per_day / GB
 
 
@@ -388,6 +406,7 @@ def engine_monthly(
         )
 
     table_gb = dynamodb_table_gb(m, d)
+    index_gb = dynamodb_index_gb(m, d)
     report_gb = m.html_bytes * d.report_expiration_days * d.scans_per_day / GB
     invocations = (targets + 1) * scans
     publishes = scans * max(1, math.ceil(m.email_bytes / SNS_CHUNK_BYTES))
@@ -398,8 +417,7 @@ def engine_monthly(
         "lambda_analyser": lambda_usd(scans, analyse_s, memory),
         "dynamodb_writes": m.write_units * scans * DYNAMODB_USD_PER_WRITE_UNIT,
         "dynamodb_reads": read_units_per_scan(m, targets) * scans * DYNAMODB_USD_PER_READ_UNIT,
-        # the GSI projects ALL: a second copy of every indexed item
-        "dynamodb_storage": 2 * table_gb * DYNAMODB_USD_PER_GB_MONTH,
+        "dynamodb_storage": (table_gb + index_gb) * DYNAMODB_USD_PER_GB_MONTH,
         "dynamodb_pitr": table_gb * DYNAMODB_PITR_USD_PER_GB_MONTH,
         "step_functions": transitions * SFN_USD_PER_TRANSITION,
         "bedrock": bedrock if d.bedrock and m.findings else 0.0,

@@ -2,40 +2,34 @@
 
 Run from the repository root: ``python bench/scale_benchmark.py [--sizes 1000,10000,100000]
 [--runs K] [--json] [--accounts A] [--regions R]``. 1,000,000 resources run only when asked for
-with ``--sizes`` (about 16 GB of memory and half an hour while the pipeline holds the inventory
-in a list). The default sizes take about two minutes on an idle 2-CPU machine (the 100,000
-size alone is 110-130 s of CPU, the others run beside it with ``--jobs 2``); longer on a busy one.
+with ``--sizes`` (about 2 GB of memory and ten minutes). The default sizes take a few minutes
+on an idle 2-CPU machine (``--jobs 2`` runs two sizes at once); longer on a busy one.
 
 Per size, in a fresh subprocess (hidden ``--measure N``), so that its ``ru_maxrss`` is that
 size's own peak and no size inherits another's heap:
 
 - Inventory: ``bench/synthetic.py``, N clones of the built-in simulated account (every resource
-  type, both sides of every shipped rule), seeded. When ``engine.sources.Source.load`` is
-  declared to return something other than a ``list`` the pipeline takes an iterable and the
-  inventory is passed as a generator (``synthetic.iter_generate``); otherwise it is built as a
-  list first (``--materialise`` forces the list). The table header says which.
+  type, both sides of every shipped rule: 1.65 findings per resource, a worst case), seeded,
+  passed to ``check()`` as a generator (``synthetic.iter_generate``; ``--materialise`` builds
+  the list first).
 - Pipeline: ``engine.pipeline.check(source, shipped rules, NOW, CheckOptions(store=...))``, the
   path the CLI and the analyser Lambda take, with ``store_resources=False`` as the analyser
   (the collectors stored the resources) and a new SQLite history file per run, so every run is
-  a first scan. The store is wrapped (``SizedStore``) to time it and, on the first run, to size
-  every item with the DynamoDB codec. Then the text and JSON reports and the SNS e-mail are
-  rendered; on the first run also the HTML report (what the analyser puts in S3).
-- Times: medians of K runs (min and max in ``--json``). "evaluate+rank" is ``check()`` minus the
-  time spent inside the store and making the inventory: evaluate, suppressions, history, rank.
-  Evaluations/s = (rule, resource) pairs / the time inside ``Evaluator.run`` (each batch's
-  evaluation, timed by wrapping the method).
+  a first scan; the store is wrapped (``TimedStore``) to time it. Then the SNS e-mail, and the
+  HTML, text and JSON reports each streamed to a file as the CLI writes them. All of it inside
+  ``engine.heap.settled_heap``, as the CLI and the analyser hold it.
+- Times: medians of K runs (min and max in ``--json``). "evaluate+rank+e-mail" is ``check()``
+  minus the time spent inside the store and making the inventory (evaluate, suppressions,
+  history, rank), plus rendering the e-mail: the report the scheduled run sends. Evaluations/s
+  = (rule, resource) pairs / the time inside ``Evaluator.run`` (each batch's evaluation, timed
+  by wrapping the method), findings built.
 - Peak RSS: ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` of the subprocess at its end (KiB on
-  Linux); ``--json`` also gives it after the inventory and after the analyser's own work (check,
-  e-mail, HTML: what sizes its Lambda), before the text and JSON reports.
-- DynamoDB write units per scan: ``WriteResult.write_units`` of the wrapped store. The SQLite
-  store reports 0 (engine/store/base.py: the field comes from DynamoDB's ``ConsumedCapacity``),
-  so ``SizedStore`` fills it from the sizes ``engine.store.codec`` gives each item, with
-  DynamoDB's rule: ceil(size / 1 KB) per copy, two copies per indexed item (the table and the
-  GSI, which projects ALL), one unit per "latest" pointer (sparse, under 1 KB). Checked against
-  DynamoDB Local's ``ConsumedCapacity`` for a 1,000-resource scan: equal for every kind
-  (resources 3,814, findings 6,592, manifest 36). Resources are counted as the collectors'
-  ``put_resources`` would write them; the collectors' part manifests (about 2 units a target)
-  are not counted.
+  Linux), every report written; ``--json`` also gives it after the first run's analyser work.
+- DynamoDB write units per scan: the first run writes the scan once more through the
+  production store (``engine.store.dynamodb.DynamoStore``: one item per resource, compressed
+  pages of resources and findings, manifest, pointers, registry) into ``bench/capacity.py``'s
+  stand-in for the service, which charges each item as DynamoDB does (ceil(size / 1 KB), twice
+  for an item in the GSI). The analyser's page encoding, timed there, counts as its CPU.
 - Bedrock request size: ``engine.explain.prompt.build_request`` on the ranked findings with the
   default ``ExplainConfig`` limits: the Converse body's bytes (``Prompt.request_chars``); no
   network.
@@ -57,31 +51,31 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import costs, synthetic
+from bench import capacity, costs, synthetic
 from engine.explain import ExplainConfig
 from engine.explain.prompt import build_request
+from engine.heap import settled_heap
 from engine.history import scan_scopes
 from engine.model import Finding, Resource, ScanManifest
 from engine.pipeline import CheckOptions, check
 from engine.report import Report
-from engine.reports import load_all, render
+from engine.reports import load_all, write
 from engine.reports.email import render_email
 from engine.rules import RuleSet, load_rules
 from engine.sources import Progress, Source
 from engine.store import open_store
 from engine.store.base import ScanSummary, Store, WriteResult
-from engine.store.codec import Encoded, Layout, encode_finding, encode_manifest, encode_resource
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
@@ -89,17 +83,13 @@ STAMP = "2026-11-25T00:00:00Z"
 SEED = 20261125
 DEFAULT_SIZES = (1_000, 10_000, 100_000)
 REPORT_LOCATION = "s3://aws-inventory-reports/reports/scan-bench/report.html"
-WRITE_ID = "0" * 12  # the same length as the store's write ids
-KB = 1024
-SIZED_ITEMS = 20_000  # items of one kind sized one by one; past that, a systematic sample
-COPIES = 2  # an indexed item is written twice: the table and the GSI (projection ALL)
 COLUMNS = (
     "resources",
     "findings",
     "evaluations/s",
     "peak RSS (MB)",
-    "evaluate+rank (s)",
-    "render text / JSON / email (s)",
+    "evaluate+rank+e-mail (s)",
+    "write HTML / text / JSON (s)",
     "DynamoDB write units per scan",
     "Bedrock request (bytes)",
     "engine $/month",
@@ -127,88 +117,25 @@ class Stopwatch:
             self.calls += 1
 
 
-# --- DynamoDB write units from the codec's item sizes -----------------------------------------
+# --- the history store, timed -----------------------------------------------------------------
 
 
-def units(size: int) -> int:
-    """Write units of one copy of an item of ``size`` bytes."""
-    return max(1, math.ceil(size / KB))
+class TimedStore:
+    """A ``Store`` that writes through to another and times every call."""
 
-
-def sized(
-    encode: Callable[[Any], Encoded], items: Iterable[Any], count: int
-) -> tuple[float, float]:
-    """(write units, stored bytes) of ``count`` items: every item up to ``SIZED_ITEMS``, else
-    every k-th item (k = ceil(count / SIZED_ITEMS)) scaled up to ``count``."""
-    step = max(1, math.ceil(count / SIZED_ITEMS))
-    used = size = seen = 0
-    for i, item in enumerate(items):
-        if i % step:
-            continue
-        encoded = encode(item)
-        used += COPIES * units(encoded.size)
-        size += encoded.size
-        seen += 1
-    scale = count / seen if seen else 0.0
-    return used * scale, size * scale
-
-
-def resource_units(
-    manifest: ScanManifest, resources: Iterable[Resource], count: int
-) -> tuple[float, float]:
-    """(write units, stored bytes) of a scan's resource items."""
-    layout = Layout()
-    return sized(lambda r: encode_resource(r, manifest, layout, WRITE_ID), resources, count)
-
-
-def finding_units(manifest: ScanManifest, findings: Sequence[Finding]) -> tuple[float, float]:
-    layout = Layout()
-    return sized(lambda f: encode_finding(f, manifest, layout, WRITE_ID), findings, len(findings))
-
-
-def manifest_units(manifest: ScanManifest, summary: ScanSummary) -> tuple[float, float]:
-    """The manifest item (indexed) and one small pointer per (account, region)."""
-    encoded = encode_manifest(manifest, summary, Layout(), WRITE_ID)
-    return float(COPIES * units(encoded.size) + len(summary.scopes)), float(encoded.size)
-
-
-class SizedStore:
-    """A ``Store`` that writes through to another, times it, and fills ``write_units``.
-
-    ``write_units`` is what DynamoDB would consume for the same items (see the module
-    docstring); sizing runs only when ``size_items`` is set and is timed apart.
-    """
-
-    def __init__(self, inner: Store, *, size_items: bool) -> None:
+    def __init__(self, inner: Store) -> None:
         self.inner = inner
         self.name = inner.name
-        self.size_items = size_items
         self.store_time = Stopwatch()
-        self.sizing_time = Stopwatch()
-        self.units: defaultdict[str, float] = defaultdict(float)
-        self.bytes: defaultdict[str, float] = defaultdict(float)
-
-    def _sized(
-        self, result: WriteResult, size_of: Callable[[], tuple[float, float]]
-    ) -> WriteResult:
-        if not self.size_items:
-            return result
-        used, size = self.sizing_time.time(size_of)
-        self.units[result.kind] += used
-        self.bytes[result.kind] += size
-        return replace(result, write_units=result.write_units + used)
 
     def put_resources(self, manifest: ScanManifest, resources: Sequence[Resource]) -> WriteResult:
-        result = self.store_time.time(self.inner.put_resources, manifest, resources)
-        return self._sized(result, lambda: resource_units(manifest, resources, len(resources)))
+        return self.store_time.time(self.inner.put_resources, manifest, resources)
 
     def put_findings(self, manifest: ScanManifest, findings: Sequence[Finding]) -> WriteResult:
-        result = self.store_time.time(self.inner.put_findings, manifest, findings)
-        return self._sized(result, lambda: finding_units(manifest, findings))
+        return self.store_time.time(self.inner.put_findings, manifest, findings)
 
     def put_manifest(self, manifest: ScanManifest, summary: ScanSummary) -> WriteResult:
-        result = self.store_time.time(self.inner.put_manifest, manifest, summary)
-        return self._sized(result, lambda: manifest_units(manifest, summary))
+        return self.store_time.time(self.inner.put_manifest, manifest, summary)
 
     def latest_scan(
         self, account_id: str, region: str, *, exclude_scan_id: str | None = None
@@ -349,58 +276,69 @@ def one_run(
     sizes: dict[str, Any] = {}
     evaluate_watch = Stopwatch()
     source = SyntheticSource(n, seed, manifest, resources, evaluating=evaluate_watch)
-    with tempfile.TemporaryDirectory(prefix="scale-bench-") as tmp:
-        store = SizedStore(open_store(Path(tmp) / "history.sqlite"), size_items=first)
+    with tempfile.TemporaryDirectory(prefix="scale-bench-") as tmp, settled_heap():
+        # settled_heap: the CLI and the analyser hold it over check() and the reports
+        store = TimedStore(open_store(Path(tmp) / "history.sqlite"))
         options = CheckOptions(store=store, store_resources=False)
         with evaluate_timed(evaluate_watch):
             check_s, report = timed(lambda: check(source, rules, NOW, options=options))
         store.close()
-    outside = store.store_time.seconds + store.sizing_time.seconds + source.watch.seconds
-    seconds = {
-        "check": check_s,
-        "evaluate_rank": check_s - outside,
-        "evaluate": (
-            evaluate_watch.seconds - source.seconds_in_evaluate
-            if evaluate_watch.calls
-            else float("nan")
-        ),
-        "store": store.store_time.seconds,
-    }
-    seconds["email"], email = timed(lambda: render_email(report, REPORT_LOCATION))
-    if first:
-        html_s, html = timed(lambda: render("html", report))
-        sizes["analyser_peak_rss_mb"] = maxrss_mb()  # before the text and JSON reports
-        prompt = build_request(report.findings, now=NOW, limits=ExplainConfig().prompt_limits())
-        made = resources if resources is not None else synthetic.iter_generate(n, seed, NOW)
-        units_r, bytes_r = resource_units(manifest, made, n)  # what the collectors write
-        sizes |= {
-            "findings": len(report.failures),
-            "errors": len(report.errors),
-            "evaluations": evaluations_of(report),
-            "html_seconds": html_s,
-            "html_bytes": len(html.encode()),
-            "email_bytes": len(email.body.encode()),
-            "email_left_out": email.left_out,
-            "bedrock_request_bytes": prompt.request_chars,
-            "bedrock_groups_sent": len(prompt.sent),
-            "write_units": {
-                "resource": units_r,
-                "finding": store.units["finding"],
-                "manifest": store.units["manifest"],
-            },
-            "item_bytes": {
-                "resource": bytes_r,
-                "finding": store.bytes["finding"],
-                "manifest": store.bytes["manifest"],
-            },
-            "scopes": len(scan_scopes(report.manifest, report.findings)),
+        outside = store.store_time.seconds + source.watch.seconds
+        seconds = {
+            "check": check_s,
+            "evaluate_rank": check_s - outside,
+            "evaluate": (
+                evaluate_watch.seconds - source.seconds_in_evaluate
+                if evaluate_watch.calls
+                else float("nan")
+            ),
+            "store": store.store_time.seconds,
         }
-        del html
-    seconds["text"], text = timed(lambda: render("text", report))
-    seconds["json"], document = timed(lambda: render("json", report))
-    if first:
-        sizes["text_bytes"], sizes["json_bytes"] = len(text.encode()), len(document.encode())
+        seconds["email"], email = timed(lambda: render_email(report, REPORT_LOCATION))
+        seconds["evaluate_rank_report"] = seconds["evaluate_rank"] + seconds["email"]
+        for name in ("html", "text", "json"):
+            seconds[name], size = timed(lambda name=name: written(name, report, Path(tmp)))
+            sizes[f"{name}_bytes"] = size
+        if first:
+            sizes["analyser_peak_rss_mb"] = maxrss_mb()  # check, e-mail, HTML: its Lambda
+            sizes |= first_run_sizes(n, seed, manifest, resources, report, email.body)
     return seconds, sizes
+
+
+def written(name: str, report: Report, folder: Path) -> int:
+    """Write one format to a file, streamed as the CLI writes it; its size in bytes."""
+    path = folder / f"report.{name}"
+    with path.open("w", encoding="utf-8", newline="", buffering=1 << 20) as out:
+        write(name, report, out)
+    size = path.stat().st_size
+    path.unlink()
+    return size
+
+
+def first_run_sizes(
+    n: int,
+    seed: int,
+    manifest: ScanManifest,
+    resources: list[Resource] | None,
+    report: Report,
+    email_body: str,
+) -> dict[str, Any]:
+    """What the first run measures once: sizes, the Bedrock request, the DynamoDB capacity."""
+    prompt = build_request(report.findings, now=NOW, limits=ExplainConfig().prompt_limits())
+    made = resources if resources is not None else synthetic.iter_generate(n, seed, NOW)
+    analyser = Stopwatch()  # the analyser's page encoding: CPU its Lambda spends
+    sink = capacity.scan_capacity(report.manifest, report.findings, made, timer=analyser.time)
+    return {
+        "findings": len(report.failures),
+        "errors": len(report.errors),
+        "evaluations": evaluations_of(report),
+        "email_bytes": len(email_body.encode()),
+        "bedrock_request_bytes": prompt.request_chars,
+        "bedrock_groups_sent": len(prompt.sent),
+        "scopes": len(scan_scopes(report.manifest, report.findings)),
+        "store_encode_seconds": analyser.seconds,
+        "dynamodb": sink.to_dict(),
+    }
 
 
 def measure(n: int, runs: int, seed: int, stream: bool) -> dict[str, Any]:
@@ -448,28 +386,36 @@ def measure(n: int, runs: int, seed: int, stream: bool) -> dict[str, Any]:
     }
 
 
-# --- all sizes, and the table -----------------------------------------------------------------
-
-
 def scan_measure(r: dict[str, Any]) -> costs.ScanMeasure:
     sec = r["seconds"]
     mix = r["by_type"]
     calls = sum(costs.API_CALLS_PER_RESOURCE.get(t, 1.0) * c for t, c in mix.items())
+    db = r["dynamodb"]
+    pages = db["bytes"]
+    analyser_cpu = sec["evaluate_rank"]["median"] + sec["html"]["median"] + sec["email"]["median"]
     return costs.ScanMeasure(
         resources=r["resources"],
         findings=r["findings"],
         evaluations=r["evaluations"],
-        analyser_cpu_s=sec["evaluate_rank"]["median"] + r["html_seconds"] + sec["email"]["median"],
+        analyser_cpu_s=analyser_cpu + r["store_encode_seconds"],
         analyser_peak_rss_mb=r["rss_mb"]["analyser_peak"],
-        write_units=sum(r["write_units"].values()),
-        resource_bytes=r["item_bytes"]["resource"],
-        finding_bytes=r["item_bytes"]["finding"],
-        manifest_bytes=r["item_bytes"]["manifest"],
+        write_units=sum(db["units"].values()),
+        stored_bytes=sum(pages.values()),
+        stored_items=sum(db["items"].values()),
+        indexed_bytes=db["indexed_bytes"],
+        indexed_items=db["indexed_items"],
+        # the analyser reads the resource pages and the previous scan's finding pages (the
+        # same size as this scan's in the daily steady state), and writes its finding pages
+        read_bytes=pages.get("resource pages", 0.0) + pages.get("finding pages", 0.0),
+        written_bytes=pages.get("finding pages", 0.0) + pages.get("manifests", 0.0),
         html_bytes=r["html_bytes"],
         email_bytes=r["email_bytes"],
         bedrock_request_bytes=r["bedrock_request_bytes"],
         api_calls_per_resource=calls / max(1, r["resources"]),
     )
+
+
+# --- all sizes, and the table -----------------------------------------------------------------
 
 
 def run_size(n: int, runs: int, seed: int, materialise: bool) -> dict[str, Any]:
@@ -544,15 +490,15 @@ def benchmark(
 
 def cells(row: dict[str, Any]) -> list[str]:
     sec = row["seconds"]
-    renders = " / ".join(f"{sec[k]['median']:.2f}" for k in ("text", "json", "email"))
+    renders = " / ".join(f"{sec[k]['median']:.2f}" for k in ("html", "text", "json"))
     return [
         f"{row['resources']:,}",
         f"{row['findings']:,}",
         f"{row['evaluations_per_second']['median']:,.0f}",
         f"{row['rss_mb']['peak']:,.0f}",
-        f"{sec['evaluate_rank']['median']:.2f}",
+        f"{sec['evaluate_rank_report']['median']:.2f}",
         renders,
-        f"{sum(row['write_units'].values()):,.0f}",
+        f"{sum(row['dynamodb']['units'].values()):,.0f}",
         f"{row['bedrock_request_bytes']:,}",
         f"{row['engine_monthly']['total']:,.2f}",
         f"{row['aws_config_monthly']['total']:,.2f}",

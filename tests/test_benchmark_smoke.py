@@ -93,8 +93,8 @@ SCALE_COLUMNS = (
     "findings",
     "evaluations/s",
     "peak RSS (MB)",
-    "evaluate+rank (s)",
-    "render text / JSON / email (s)",
+    "evaluate+rank+e-mail (s)",
+    "write HTML / text / JSON (s)",
     "DynamoDB write units per scan",
     "Bedrock request (bytes)",
     "engine $/month",
@@ -137,7 +137,7 @@ def test_scale_table_has_every_column(scale_table: str) -> None:
     assert len(rows) == 1
     row = dict(zip(header, rows[0], strict=True))
     assert row["resources"] == f"{SCALE_N:,}"
-    assert len(row["render text / JSON / email (s)"].split(" / ")) == 3
+    assert len(row["write HTML / text / JSON (s)"].split(" / ")) == 3
     for column in SCALE_COLUMNS:
         assert row[column], column  # every cell filled
 
@@ -150,16 +150,22 @@ def test_scale_json_has_every_figure(scale_result: dict[str, Any]) -> None:
     assert sum(row["by_type"].values()) == SCALE_N
     assert 0 < row["findings"] < row["evaluations"]
     assert row["errors"] == 0
-    for stage in ("check", "evaluate_rank", "store", "text", "json", "email"):
+    for stage in ("check", "evaluate_rank", "store", "html", "text", "json", "email"):
         assert row["seconds"][stage]["median"] >= 0, stage
+    seconds = row["seconds"]
+    assert seconds["evaluate_rank_report"]["median"] == pytest.approx(
+        seconds["evaluate_rank"]["median"] + seconds["email"]["median"]
+    )
     assert row["evaluations_per_second"]["median"] > 0
     rss = row["rss_mb"]
     assert 0 < rss["after_generate"] <= rss["analyser_peak"] <= rss["peak"]
-    # one write unit at least per copy of every item: table and GSI for resources and findings
-    units = row["write_units"]
-    assert units["resource"] >= 2 * SCALE_N
-    assert units["finding"] >= 2 * row["findings"]
-    assert units["manifest"] >= 2
+    # one write unit at least per item and per KB: an item per resource; the findings in
+    # compressed pages, far fewer units than findings; the manifest in the table and the GSI
+    db = row["dynamodb"]
+    units, size = db["units"], db["bytes"]
+    assert units["resource items"] >= SCALE_N == db["items"]["resource items"]
+    assert size["finding pages"] / 1024 <= units["finding pages"] < row["findings"]
+    assert units["manifests"] >= 2 and db["indexed_items"] >= 1
     assert row["bedrock_request_bytes"] > 0 and row["bedrock_groups_sent"] > 0
     assert row["html_bytes"] > 0 and 0 < row["email_bytes"] < 262_144
     for estimate in ("engine_monthly", "aws_config_monthly"):

@@ -27,9 +27,12 @@ def measure(**changes: Any) -> costs.ScanMeasure:
         analyser_cpu_s=2.0,
         analyser_peak_rss_mb=100.0,
         write_units=10_000.0,
-        resource_bytes=1_000_000,
-        finding_bytes=500_000,
-        manifest_bytes=10_000,
+        stored_bytes=1_200_000,
+        stored_items=1_020,
+        indexed_bytes=10_000,
+        indexed_items=5,
+        read_bytes=4 * 2**20,
+        written_bytes=2**20,
         html_bytes=GB // 90,
         email_bytes=100_000,
         bedrock_request_bytes=35_000,
@@ -117,30 +120,35 @@ def test_collector_duration() -> None:
 
 
 def test_analyser_duration() -> None:
-    a = costs.Assumptions()
-    m = measure(analyser_cpu_s=2.0, resources=1778, findings=1666)
-    # 0.345 cold + 2 s x 1769/1769 + 1 s of reads + 1 s of writes + 30 s of Bedrock
-    assert costs.analyser_seconds(m, 1769, True, a) == pytest.approx(0.345 + 2 + 1 + 1 + 30)
-    assert costs.analyser_seconds(m, 1769, False, a) == pytest.approx(0.345 + 2 + 1 + 1)
+    a = costs.Assumptions(dynamodb_read_page_mb_per_s=4.0, dynamodb_write_page_mb_per_s=1.0)
+    m = measure(analyser_cpu_s=2.0, read_bytes=8 * 2**20, written_bytes=3 * 2**20)
+    # 0.345 cold + 2 s x 1769/1769 + 8 MB at 4 MB/s + 3 MB at 1 MB/s + 30 s of Bedrock
+    assert costs.analyser_seconds(m, 1769, True, a) == pytest.approx(0.345 + 2 + 2 + 3 + 30)
+    assert costs.analyser_seconds(m, 1769, False, a) == pytest.approx(0.345 + 2 + 2 + 3)
     none = replace(m, findings=0)  # no findings: no Bedrock call
-    assert costs.analyser_seconds(none, 1769, True, a) == pytest.approx(0.345 + 2 + 1 + 1 / 1667)
+    assert costs.analyser_seconds(none, 1769, True, a) == pytest.approx(0.345 + 2 + 2 + 3)
+    # at half a vCPU the CPU part takes twice as long, the waits do not
+    assert costs.analyser_seconds(m, 884, False, a) == pytest.approx(
+        0.345 + 2 * 1769 / 884 + 2 + 3
+    )
 
 
 # --- DynamoDB -----------------------------------------------------------------------------
 
 
 def test_read_units_per_scan() -> None:
-    m = measure(resource_bytes=4096 * 100, finding_bytes=4096 * 20)
-    # 120 x 4 KB = 120 units, plus 10 targets x 18 queries + 16, all halved (eventually consistent)
-    assert costs.read_units_per_scan(m, 10) == pytest.approx(0.5 * (120 + 196))
+    # 120 x 4 KB strongly consistent = 120 units; 10 targets x 18 queries; 5,000 findings make
+    # 4 shards of the previous scan (2,048 a shard at most), one query each
+    m = measure(read_bytes=4096 * 120, findings=5000)
+    assert costs.read_units_per_scan(m, 10) == pytest.approx(120 + 180 + 4)
 
 
-def test_table_size_keeps_the_retention() -> None:
-    m = measure(resources=1000, findings=500, resource_bytes=1_000_000, finding_bytes=500_000)
-    m = replace(m, manifest_bytes=10_000)
+def test_table_and_index_sizes_keep_the_retention() -> None:
+    m = measure(stored_bytes=1_500_000, stored_items=1_200, indexed_bytes=10_000, indexed_items=4)
     d = costs.Deployment(retention_days=90)
-    per_scan = 1_000_000 + 500_000 + 10_000 + 1501 * 100
+    per_scan = 1_500_000 + 1_200 * 100
     assert costs.dynamodb_table_gb(m, d) == pytest.approx(per_scan * 90 / GB)
+    assert costs.dynamodb_index_gb(m, d) == pytest.approx((10_000 + 4 * 100) * 90 / GB)
 
 
 # --- Bedrock ------------------------------------------------------------------------------
@@ -184,7 +192,8 @@ def test_engine_month_line_by_line() -> None:
     reads = costs.read_units_per_scan(m, targets)
     assert lines["dynamodb_reads"] == pytest.approx(reads * scans * 0.125e-6)
     table_gb = costs.dynamodb_table_gb(m, d)
-    assert lines["dynamodb_storage"] == pytest.approx(2 * table_gb * 0.25)
+    index_gb = costs.dynamodb_index_gb(m, d)
+    assert lines["dynamodb_storage"] == pytest.approx((table_gb + index_gb) * 0.25)
     assert lines["dynamodb_pitr"] == pytest.approx(table_gb * 0.20)
     # (5 + 2 x 4) x 30 = 390 transitions x $0.000025
     assert lines["step_functions"] == pytest.approx(390 * 0.000025)

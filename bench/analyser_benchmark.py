@@ -187,6 +187,14 @@ def analyse(k: int, targets: list[dict[str, str]]) -> dict[str, Any]:
     event = {"scan_id": scan_id_of(k), "started_at": iso(started_of(k)), "targets": targets}
     finished = started_of(k) + timedelta(minutes=10)
     timers = Timers()
+    used: dict[str, float] = {}
+    close = DynamoStore.close
+
+    def closing(store: DynamoStore) -> None:  # the analyser's store: its units, as it closes
+        used["write_units"] = used.get("write_units", 0.0) + store.write_units
+        used["read_units"] = used.get("read_units", 0.0) + store.read_units
+        close(store)
+
     with ExitStack() as stack:
         for owner, attribute, name in (
             (DynamoStore, "scan_resources", "read resources"),
@@ -198,6 +206,8 @@ def analyse(k: int, targets: list[dict[str, str]]) -> dict[str, Any]:
             (scheduled, "_notify", "e-mail (SNS)"),
         ):
             stack.enter_context(timers.wrap(owner, attribute, name))
+        stack.callback(setattr, DynamoStore, "close", close)
+        DynamoStore.close = closing  # type: ignore[method-assign]
         cpu, wall = time.process_time(), time.perf_counter()
         summary = scheduled.analyse_scan(event, settings, boto3.Session(), lambda: finished)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
@@ -207,6 +217,8 @@ def analyse(k: int, targets: list[dict[str, str]]) -> dict[str, Any]:
         "cpu_seconds": cpu,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "inside": dict(timers.seconds),
+        # strongly consistent reads: a unit per 4 KB; writes: a unit per KB (per item)
+        **used,
         "resources": summary["resources"],
         "findings": sum(summary["findings"].values()) + summary["evaluation_errors"],
         "problems": summary["problems"],
@@ -274,6 +286,7 @@ def table(result: dict[str, Any]) -> str:
     names = ["read resources", "evaluate", "read previous findings", "write findings"]
     names += ["HTML report to S3", "e-mail (SNS)"]
     head = ["scan", "findings", "wall s", "CPU s", "peak RSS MB", *[f"{n} s" for n in names]]
+    head += ["read units", "write units"]
     lines = [
         f"{result['resources']:,} resources, {result['cpus']} CPUs, Python {result['python']}; "
         f"Lambda's limits: {LAMBDA_MAX_SECONDS} s, {LAMBDA_MAX_MB:,} MB.",
@@ -290,6 +303,8 @@ def table(result: dict[str, Any]) -> str:
             f"{row['cpu_seconds']:,.0f}",
             f"{row['peak_rss_mb']:,.0f}",
             *[f"{inside.get(n, 0.0):,.1f}" for n in names],
+            f"{row.get('read_units', 0.0):,.0f}",
+            f"{row.get('write_units', 0.0):,.0f}",
         ]
         lines.append("| " + " | ".join(cells) + " |")
     problems = [p for row in result["scans"] for p in row["problems"]]

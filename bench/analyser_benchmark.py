@@ -207,7 +207,7 @@ def analyse(k: int, targets: list[dict[str, str]]) -> dict[str, Any]:
         ):
             stack.enter_context(timers.wrap(owner, attribute, name))
         stack.callback(setattr, DynamoStore, "close", close)
-        DynamoStore.close = closing  # type: ignore[method-assign]
+        DynamoStore.close = closing  # type: ignore[method-assign,assignment]
         cpu, wall = time.process_time(), time.perf_counter()
         summary = scheduled.analyse_scan(event, settings, boto3.Session(), lambda: finished)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu

@@ -68,3 +68,40 @@ def test_evolve_is_dataclasses_replace() -> None:
     shallow = finding.fields()
     assert shallow["evidence"] is finding.evidence
     assert shallow == finding.to_dict()
+
+
+def test_findings_read_back_share_what_repeats() -> None:
+    # A scan read back from the store holds one copy of each rule's texts and references,
+    # not one per finding; values that are not a rule's {source: [text]} stay as they were.
+    import json
+
+    def stored(resource: str, references: object) -> Finding:
+        data = {
+            "finding_id": resource,
+            "rule_id": "rule-a",
+            "resource_id": resource,
+            "resource_type": "aws.s3.bucket",
+            "resource_name": None,
+            "account_id": "123456789012",
+            "region": "us-east-1",
+            "outcome": "fail",
+            "severity": "high",
+            "category": "cost",
+            "title": "A long title that every finding of the rule repeats",
+            "evidence": {},
+            "remediation": "A remediation text that every finding of the rule repeats",
+            "references": references,
+            "status": "open",
+            "first_seen": "2026-11-25T00:00:00Z",
+            "last_seen": "2026-11-26T00:00:00Z",
+        }
+        return Finding.from_dict(json.loads(json.dumps(data)))  # fresh strings, as a decoder
+
+    refs = {"docs": ["https://example.invalid/a"], "aws_config": ["s3-bucket-versioning"]}
+    one, two = stored("arn:1", refs), stored("arn:2", refs)
+    assert one.references == refs and one.references is two.references
+    assert one.title is two.title and one.remediation is two.remediation
+    assert one.first_seen is two.first_seen
+    odd = stored("arn:3", {"docs": [["nested"]], "n": [1]})
+    assert odd.references == {"docs": [["nested"]], "n": [1]}
+    assert odd.references is not one.references

@@ -488,8 +488,6 @@ def _build(cls: type[_T], data: dict[str, Any], key: str) -> _T:
         is_int = isinstance(value, int) and not isinstance(value, bool)
         clean[name] = float(value) if is_int and "float" in str(spec.type) else value
     try:
-        if cls is Finding:
-            return cls(**clean)
         return cls.from_dict(clean)
     except (KeyError, TypeError, ValueError) as exc:
         raise CodecError(f"stored item {key}: not a valid {cls.__name__}: {exc}") from exc

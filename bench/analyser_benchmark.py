@@ -41,7 +41,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -99,7 +99,7 @@ def store_parts(n: int, k: int) -> dict[str, Any]:
         written[target] += wrote.written
 
     with ThreadPoolExecutor(PARTS_AT_ONCE) as pool:
-        pending = []
+        pending: list[Future[None]] = []
         for made in synthetic.iter_generate(n, SEED, NOW):
             target = (made.account_id, made.region)
             stored = replace(made, scan_id=part_id(scan_id, *target))
@@ -107,6 +107,8 @@ def store_parts(n: int, k: int) -> dict[str, Any]:
             parts[target].append(stored)
             if len(parts[target]) >= PART_BATCH:
                 pending.append(pool.submit(flush, target, parts.pop(target)))
+            if len(pending) >= 2 * PARTS_AT_ONCE:  # the inventory made no faster than stored
+                pending.pop(0).result()
         pending += [pool.submit(flush, t, batch) for t, batch in parts.items() if batch]
         for future in pending:
             future.result()

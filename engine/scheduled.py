@@ -12,6 +12,7 @@ The Lambda handlers in ``lambdas/`` read ``Settings`` once and call these two fu
 
 from __future__ import annotations
 
+import gzip
 import io
 import os
 import tempfile
@@ -22,6 +23,7 @@ from typing import Any
 from engine.clock import Clock, iso, parse_timestamp
 from engine.errors import ConfigError, RuntimeFailure, one_line
 from engine.model import CollectionError, Resource, ScanManifest
+from engine.reports.html import TABLE_MAX, write_html
 
 PART_SEPARATOR = "."
 
@@ -271,29 +273,72 @@ def _explain_config(settings: Settings) -> Any:
 
 
 def _write_html(report: Any, settings: Settings, session: Any) -> str | None:
-    """Write the HTML report to a temporary file in /tmp (Lambda's ephemeral storage), then
-    upload that file: the page is never held in memory whole (README, Reports)."""
+    """Write the report to S3 as two objects beside each other: ``findings.json.gz``, every
+    finding (the JSON report, gzip), and ``report.html``, the page the e-mail links to (its
+    table holds the 100,000 highest-ranked findings at most and names the JSON for the rest).
+    Each is written to a temporary file in /tmp (Lambda's ephemeral storage) and uploaded
+    from there: neither is ever held in memory whole (README, Reports)."""
     if not settings.report_bucket:
         return None
-    from engine.reports.html import write_html
+    from engine.reports.json_format import write_json
 
-    key = f"{settings.report_prefix}{report.manifest.scan_id}/report.html"
+    folder = f"{settings.report_prefix}{report.manifest.scan_id}/"
+    complete = f"s3://{settings.report_bucket}/{folder}{FINDINGS_OBJECT}"
+    _upload(
+        session,
+        settings.report_bucket,
+        folder + FINDINGS_OBJECT,
+        lambda out: write_json(report, out),
+        content_type="application/gzip",
+        gzipped=True,
+    )
+    _upload(
+        session,
+        settings.report_bucket,
+        folder + "report.html",
+        lambda out: write_html(
+            report, out, table_max=HTML_TABLE_MAX, complete_list=f"{complete} (JSON, gzip)"
+        ),
+        content_type="text/html; charset=utf-8",
+    )
+    return f"s3://{settings.report_bucket}/{folder}report.html"
+
+
+#: every finding of the scan, beside its HTML report
+FINDINGS_OBJECT = "findings.json.gz"
+#: rows of the HTML report's table at most (engine/reports/html.py says why)
+HTML_TABLE_MAX = TABLE_MAX
+#: gzip level of the findings object: 1 compresses JSON findings about 8:1 at several times
+#: the speed of the default 9 (a 1,000,000-resource scan writes 2 GB of JSON)
+GZIP_LEVEL = 1
+
+
+def _upload(
+    session: Any,
+    bucket: str,
+    key: str,
+    writer: Callable[[io.TextIOWrapper], None],
+    *,
+    content_type: str,
+    gzipped: bool = False,
+) -> None:
+    """One object, written by ``writer`` to a temporary file, then uploaded from the file."""
     # An unnamed file (O_TMPFILE on Linux): gone when closed, even if the function dies first,
     # so a warm Lambda never accumulates old reports in its /tmp.
-    with tempfile.TemporaryFile(prefix="report-", suffix=".html") as spool:
-        text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
-        stored = f"the history table {settings.table}, which stores every finding of the scan"
-        write_html(report, text, complete_list=stored)
+    with tempfile.TemporaryFile(prefix="report-") as spool:
+        raw: Any = spool
+        if gzipped:
+            raw = gzip.GzipFile(fileobj=spool, mode="wb", compresslevel=GZIP_LEVEL, mtime=0)
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        writer(text)
         text.detach()  # flushes; the file stays open for the upload
+        if gzipped:
+            raw.close()  # writes the gzip trailer; the file under it stays open
         spool.seek(0)
         # put_object, not a multipart upload: the role may only GenerateDataKey through S3
         session.client("s3").put_object(
-            Bucket=settings.report_bucket,
-            Key=key,
-            Body=spool,
-            ContentType="text/html; charset=utf-8",
+            Bucket=bucket, Key=key, Body=spool, ContentType=content_type
         )
-    return f"s3://{settings.report_bucket}/{key}"
 
 
 def _notify(

@@ -5,6 +5,7 @@ against the same contract schemas the Terraform state machine is tested with."""
 
 from __future__ import annotations
 
+import gzip
 import importlib
 import json
 import re
@@ -64,6 +65,8 @@ def run_scan(
 
 
 def test_collector_per_item_then_analyser(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a table of 5 rows: the page says how many it leaves out and where they all are
+    monkeypatch.setattr("engine.scheduled.HTML_TABLE_MAX", 5)
     with simulated_account(NOW) as session:
         dynamodb = session.client("dynamodb")
         dynamodb.create_table(**table_definition("aws-inventory"))
@@ -83,6 +86,11 @@ def test_collector_per_item_then_analyser(monkeypatch: pytest.MonkeyPatch) -> No
         messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
         stored = s3.get_object(Bucket="inventory-reports", Key=summary["report"].split("/", 3)[3])
         html = stored["Body"].read()
+        complete = s3.get_object(
+            Bucket="inventory-reports",
+            Key="reports/scan-20261125T020000Z-aaaaaaaa/findings.json.gz",
+        )
+        everything = json.loads(gzip.decompress(complete["Body"].read()))
         # a second scan the next hour: history says open, and one target's part is missing
         _, again = run_scan(
             session, collector, analyser, "scan-20261125T030000Z-bbbbbbbb", targets[:1]
@@ -104,9 +112,15 @@ def test_collector_per_item_then_analyser(monkeypatch: pytest.MonkeyPatch) -> No
     assert html.endswith(b"</html>") and stored["ContentLength"] == len(html)
     assert stored["ContentType"] == "text/html; charset=utf-8"
     page = html.decode("utf-8")
-    shown = int(re.search(r"<h2>Findings \((\d+)\)</h2>", page).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"<h2>Findings \((\d+)\)</h2>", page).group(1))  # type: ignore[union-attr]
     data = re.search(r'id="findings-data">(.*?)</script>', page, re.DOTALL).group(1)  # type: ignore[union-attr]
-    assert len(json.loads(data)) == shown >= sum(summary["findings"].values()) > 0
+    assert len(json.loads(data)) == 5 < total
+    # every finding, beside the page, which names it
+    assert complete["ContentType"] == "application/gzip"
+    assert everything["scan"]["scan_id"] == "scan-20261125T020000Z-aaaaaaaa"
+    assert len(everything["findings"]) == total >= sum(summary["findings"].values()) > 0
+    listed = "s3://inventory-reports/reports/scan-20261125T020000Z-aaaaaaaa/findings.json.gz"
+    assert listed in page.split('id="table-capped">', 1)[1].split("</p>", 1)[0]
     assert again["resources"] < summary["resources"]
 
 

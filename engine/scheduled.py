@@ -23,7 +23,6 @@ from typing import Any
 from engine.clock import Clock, iso, parse_timestamp
 from engine.errors import ConfigError, RuntimeFailure, one_line
 from engine.model import CollectionError, Resource, ScanManifest
-from engine.reports.html import TABLE_MAX, write_html
 
 PART_SEPARATOR = "."
 
@@ -280,6 +279,7 @@ def _write_html(report: Any, settings: Settings, session: Any) -> str | None:
     from there: neither is ever held in memory whole (README, Reports)."""
     if not settings.report_bucket:
         return None
+    from engine.reports.html import TABLE_MAX, write_html
     from engine.reports.json_format import write_json
 
     folder = f"{settings.report_prefix}{report.manifest.scan_id}/"
@@ -297,7 +297,10 @@ def _write_html(report: Any, settings: Settings, session: Any) -> str | None:
         settings.report_bucket,
         folder + "report.html",
         lambda out: write_html(
-            report, out, table_max=HTML_TABLE_MAX, complete_list=f"{complete} (JSON, gzip)"
+            report,
+            out,
+            table_max=HTML_TABLE_MAX or TABLE_MAX,
+            complete_list=f"{complete} (JSON, gzip)",
         ),
         content_type="text/html; charset=utf-8",
     )
@@ -306,8 +309,9 @@ def _write_html(report: Any, settings: Settings, session: Any) -> str | None:
 
 #: every finding of the scan, beside its HTML report
 FINDINGS_OBJECT = "findings.json.gz"
-#: rows of the HTML report's table at most (engine/reports/html.py says why)
-HTML_TABLE_MAX = TABLE_MAX
+#: rows of the HTML report's table at most; None: engine/reports/html.py's TABLE_MAX, which
+#: says why (imported when a report is written: the collector never loads the reporters)
+HTML_TABLE_MAX: int | None = None
 #: gzip level of the findings object: 1 compresses JSON findings about 8:1 at several times
 #: the speed of the default 9 (a 1,000,000-resource scan writes 2 GB of JSON)
 GZIP_LEVEL = 1

@@ -70,13 +70,13 @@ def local_url() -> Iterator[str]:
         stop_shared()
 
 
-@pytest.fixture(params=["sqlite", "moto", "dynamodb-local"])
-def store(
+def backend(
     request: pytest.FixtureRequest,
-    aws_env: None,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    **options: Any,
 ) -> Iterator[Store]:
+    """The store ``request.param`` names; DynamoDB ones built with ``options``."""
     if request.param == "sqlite":
         sqlite_store = SqliteStore(tmp_path / "history.sqlite")
         yield sqlite_store
@@ -84,8 +84,18 @@ def store(
         return
     if request.param == "dynamodb-local":
         request.getfixturevalue("local_url")  # one server per session, stopped at the end
-    with dynamo_store(request.param, monkeypatch) as dynamo:
+    with dynamo_store(request.param, monkeypatch, **options) as dynamo:
         yield dynamo
+
+
+@pytest.fixture(params=["sqlite", "moto", "dynamodb-local"])
+def store(
+    request: pytest.FixtureRequest,
+    aws_env: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Store]:
+    yield from backend(request, tmp_path, monkeypatch)
 
 
 def tricky(name: str, scan_id: str, day: str) -> Resource:
@@ -326,15 +336,7 @@ def small(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Store]:
     """The ``store`` backends, DynamoDB with ``SMALL`` pages and shards."""
-    if request.param == "sqlite":
-        sqlite_store = SqliteStore(tmp_path / "history.sqlite")
-        yield sqlite_store
-        sqlite_store.close()
-        return
-    if request.param == "dynamodb-local":
-        request.getfixturevalue("local_url")
-    with dynamo_store(request.param, monkeypatch, **SMALL) as dynamo:
-        yield dynamo
+    yield from backend(request, tmp_path, monkeypatch, **SMALL)
 
 
 def another(store: Store) -> Store:

@@ -2,16 +2,22 @@
 
 Used around the pipeline (``engine.pipeline.check``) and by the callers that render its
 report (the CLI, the analyser Lambda). A large run builds hundreds of thousands of findings
-that live until the report is written. Each full collection walks every one of them, and
-full collections come more often as the heap grows: at 100,000 resources (164,471 findings)
-that was a third of evaluation, history and ranking time. ``settle()``, called after each
-batch, moves everything alive into the collector's permanent generation (``gc.freeze``);
-reference counting still frees it as usual, only cycles among settled objects wait. The
-outermost block puts everything back (``gc.unfreeze``) when it ends, so the next full
+that live until the report is written. Left alone, the collector walks them again and again:
+young collections walk each batch's new findings, and full collections, which come more
+often as the heap grows, walk every finding made so far. At 100,000 resources (164,471
+findings) that was a third of evaluation, history and ranking time.
+
+``settle()``, called after each batch, collects what the batch left (the young generations
+only: its new objects, walked once) and then moves everything alive into the collector's
+permanent generation (``gc.freeze``); reference counting still frees it as usual, only cycles
+among settled objects wait. Inside ``settled_heap(pause=True)`` (``check`` runs in one) the
+collector does not run on its own at all: a batch's objects are walked once, by ``settle``.
+The outermost block puts everything back (``gc.unfreeze``) when it ends, so the next full
 collection walks the run's objects once, after the report rather than during it.
 
-Blocks nest: only the outermost one unfreezes. A process that froze objects for its own
-reasons (a forking server, say) keeps that arrangement: ``settle`` then does nothing.
+Blocks nest: only the outermost one unfreezes, and each restores the automatic collection it
+found. A process that froze objects for its own reasons (a forking server, say) keeps that
+arrangement: ``settle`` then does nothing and nothing is paused.
 """
 
 from __future__ import annotations
@@ -28,17 +34,22 @@ def _nothing() -> None:
 
 
 @contextmanager
-def settled_heap() -> Iterator[Callable[[], None]]:
-    """Yield ``settle``: what is alive when it is called is left out of full collections
-    until the outermost block ends."""
+def settled_heap(*, pause: bool = False) -> Iterator[Callable[[], None]]:
+    """Yield ``settle``: what is alive when it is called is left out of collections until
+    the outermost block ends. ``pause``: no automatic collection inside the block."""
     global _depth  # noqa: PLW0603 - one collector per process, one count with it
     if _depth == 0 and gc.get_freeze_count():
         yield _nothing
         return
+    was_enabled = gc.isenabled()
+    if pause:
+        gc.disable()
     _depth += 1
     try:
         yield gc.freeze
     finally:
         _depth -= 1
+        if pause and was_enabled:
+            gc.enable()
         if _depth == 0:
             gc.unfreeze()

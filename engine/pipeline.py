@@ -89,7 +89,7 @@ def check(
 ) -> Report:
     """Collect (or read) the inventory, evaluate every rule, rank the findings."""
     options = options or CheckOptions()
-    with settled_heap() as settle:
+    with settled_heap(pause=True) as settle:
         return _check(source, rules, now, progress, options=options, settle=settle)
 
 

@@ -152,19 +152,23 @@ def test_batches_split_any_iterable(size: int, expected: list[int]) -> None:
     assert [len(b) for b in batches(iter(listed[:7]), size)] == expected
 
 
-def frozen_while_read(resources: list[Resource], seen: list[int]) -> Iterator[Resource]:
-    """The resources, noting how many objects the collector has frozen as each is read."""
+def frozen_while_read(
+    resources: list[Resource], seen: list[tuple[int, bool]]
+) -> Iterator[Resource]:
+    """The resources, noting as each is read how many objects the collector has frozen and
+    whether it runs on its own."""
     for resource in resources:
-        seen.append(gc.get_freeze_count())
+        seen.append((gc.get_freeze_count(), gc.isenabled()))
         yield resource
 
 
 def test_the_collector_skips_settled_batches_and_is_restored() -> None:
-    # After each batch what is alive is frozen (full collections stop walking every finding
-    # made so far); when check returns, the collector is exactly as the caller left it.
+    # Inside check the collector does not run on its own, and after each batch what is alive
+    # is frozen (collections stop walking every finding made so far); when check returns, the
+    # collector is exactly as the caller left it.
     resources, manifest = simulated()
-    seen: list[int] = []
-    assert gc.get_freeze_count() == 0
+    seen: list[tuple[int, bool]] = []
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
     report = check(
         StaticSource(frozen_while_read(resources, seen), manifest),
         RULES,
@@ -172,19 +176,28 @@ def test_the_collector_skips_settled_batches_and_is_restored() -> None:
         options=CheckOptions(batch_size=10),
     )
     assert report.findings
-    assert seen[0] == 0  # nothing frozen before the first batch
-    assert seen[10] > 0  # the first batch's findings and all before them, settled
-    assert gc.get_freeze_count() == 0
-    # A caller that froze objects itself keeps them frozen, and check freezes nothing more.
+    assert seen[0] == (0, False)  # nothing frozen before the first batch; paused
+    assert seen[10][0] > 0  # the first batch's findings and all before them, settled
+    assert not any(enabled for _, enabled in seen)
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+    # A caller that froze objects itself keeps them frozen, and check neither freezes nor
+    # pauses anything (frozen objects may still be freed: the count can only go down).
     gc.freeze()
     try:
         before = gc.get_freeze_count()
         seen.clear()
         check(StaticSource(frozen_while_read(resources, seen), manifest), RULES, NOW)
-        assert set(seen) == {before}
-        assert gc.get_freeze_count() == before
+        assert all(count <= before and enabled for count, enabled in seen)
+        assert 0 < gc.get_freeze_count() <= before
     finally:
         gc.unfreeze()
+    # A caller that turned the collector off finds it off afterwards.
+    gc.disable()
+    try:
+        check(StaticSource(one_shot(resources), manifest), RULES, NOW)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_an_outer_block_keeps_the_run_settled_until_it_ends() -> None:

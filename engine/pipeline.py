@@ -14,8 +14,8 @@ evaluated, suppressed, counted and (when the run stores resources) written, then
 is kept is the findings, the per-rule counts and the resource ids (for "resolved: the resource
 is gone"), so peak memory grows with the batch and the findings, not with the inventory.
 
-The cyclic garbage collector is kept off what the run has built so far
-(``engine.heap.settled_heap``): after each batch, and after history.
+The cyclic garbage collector is paused inside ``check`` and kept off what the run has built
+so far (``engine.heap.settled_heap``): after each batch, and after history.
 """
 
 from __future__ import annotations

@@ -298,15 +298,17 @@ def test_server_errors_are_retried_up_to_max_attempts(fake: FakeBedrock, reply: 
 def test_a_hang_past_the_timeout_falls_back_without_retrying(fake: FakeBedrock) -> None:
     fake.then(Reply(delay_s=30))
     config = ExplainConfig(timeout_s=1, connect_timeout_s=1, total_budget_s=4)
-    started = time.monotonic()
     result = explain(
         RANKED, config, now=NOW, client_factory=lambda: make_client(config, endpoint_url=fake.url)
     )
-    elapsed = time.monotonic() - started
+    returned = time.monotonic()
     assert_rules(result)
     assert result.fallback_reason == "Bedrock did not answer within 1 s (read timeout)"
-    assert elapsed < 3.5
     assert len(fake.requests) == 1
+    # Counted from the request's arrival, not from the call: on a loaded machine the whole call
+    # took 3.7 s, the part before the request (building the botocore client) being no part of
+    # the read timeout this checks.
+    assert returned - fake.requests[0].at < 3.5
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,6 +31,8 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    #: ``time.monotonic()`` when the request had arrived whole
+    at: float = 0.0
 
     @property
     def model_id(self) -> str:
@@ -173,7 +176,8 @@ def fake_bedrock() -> Iterator[FakeBedrock]:
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
-            received = Received(self.path, dict(self.headers.items()), self.rfile.read(length))
+            body = self.rfile.read(length)
+            received = Received(self.path, dict(self.headers.items()), body, time.monotonic())
             fake.requests.append(received)
             reply = fake.next_reply(received)
             if reply.delay_s and fake.release.wait(reply.delay_s):

@@ -52,7 +52,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -66,7 +66,7 @@ from bench import capacity, costs, synthetic
 from engine.explain import ExplainConfig
 from engine.explain.prompt import build_request
 from engine.heap import settled_heap
-from engine.history import scan_scopes
+from engine.history import Prior, scan_scopes
 from engine.model import Finding, Resource, ScanManifest
 from engine.pipeline import CheckOptions, check
 from engine.report import Report
@@ -149,6 +149,9 @@ class TimedStore:
 
     def scan_findings(self, scan_id: str) -> list[Finding]:
         return self.store_time.time(self.inner.scan_findings, scan_id)
+
+    def prior_findings(self, scan_id: str, found_again: Container[str]) -> list[Finding | Prior]:
+        return self.store_time.time(self.inner.prior_findings, scan_id, found_again)
 
     def scan_resources(self, scan_id: str) -> list[Resource]:
         return self.store_time.time(self.inner.scan_resources, scan_id)

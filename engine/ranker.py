@@ -69,4 +69,3 @@ def rank(findings: list[Finding]) -> list[Finding]:
         )
         for position, i in enumerate(order, start=1)
     ]
-

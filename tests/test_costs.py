@@ -128,9 +128,7 @@ def test_analyser_duration() -> None:
     none = replace(m, findings=0)  # no findings: no Bedrock call
     assert costs.analyser_seconds(none, 1769, True, a) == pytest.approx(0.345 + 2 + 2 + 3)
     # at half a vCPU the CPU part takes twice as long, the waits do not
-    assert costs.analyser_seconds(m, 884, False, a) == pytest.approx(
-        0.345 + 2 * 1769 / 884 + 2 + 3
-    )
+    assert costs.analyser_seconds(m, 884, False, a) == pytest.approx(0.345 + 2 * 1769 / 884 + 2 + 3)
 
 
 # --- DynamoDB -----------------------------------------------------------------------------

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.history import ScanRecord, apply_history, scan_scopes
+from engine.history import Prior, ScanRecord, apply_history, scan_scopes
 from engine.model import Finding
+from engine.store.base import brief
 from tests.support.store_data import (
     ACCOUNT,
     EC2,
@@ -22,6 +24,7 @@ from tests.support.store_data import (
     resource,
 )
 
+DAY0 = "2026-10-31T06:00:00Z"
 DAY1, DAY2, DAY3 = "2026-11-01T06:00:00Z", "2026-11-02T06:00:00Z", "2026-11-03T06:00:00Z"
 NOW2 = datetime(2026, 11, 2, 6, tzinfo=UTC)
 NOW3 = datetime(2026, 11, 3, 6, tzinfo=UTC)
@@ -181,8 +184,19 @@ def histories(draw: st.DrawFn) -> tuple[list[Finding], list[Finding], list[str],
     prev = {(draw(NAMES), draw(REGIONS)) for _ in range(draw(st.integers(0, 6)))}
     cur = {(draw(NAMES), draw(REGIONS)) for _ in range(draw(st.integers(0, 6)))}
     statuses = st.sampled_from(["new", "open", "resolved", "suppressed"])
-    previous = [finding(n, region=r, stamp=DAY1, status=draw(statuses)) for n, r in sorted(prev)]
-    current = [finding(n, region=r, stamp=DAY2) for n, r in sorted(cur)]
+    outcomes = st.sampled_from(["fail", "error"])
+    previous = [
+        finding(
+            n,
+            region=r,
+            stamp=DAY1,
+            status=draw(statuses),
+            outcome=draw(outcomes),
+            first_seen=draw(st.sampled_from([DAY1, DAY0])),
+        )
+        for n, r in sorted(prev)
+    ]
+    current = [finding(n, region=r, stamp=DAY2, outcome=draw(outcomes)) for n, r in sorted(cur)]
     scanned = draw(st.lists(REGIONS, min_size=1, unique=True))
     failed = draw(st.lists(REGIONS, unique=True))
     return previous, current, scanned, failed
@@ -199,6 +213,9 @@ def test_nothing_outside_the_scan_or_in_a_failed_region_is_ever_resolved(
     record = ScanRecord(manifest("scan-1", DAY1, regions=BOTH), previous)
     out = apply_history(current, now, [record], NOW2)
     assert out == apply_history(current, now, [record], NOW2)  # deterministic
+    # What a store hands over (engine.store.base.load_previous): the same history.
+    again = brief(previous, {f.finding_id for f in current})
+    assert apply_history(current, now, [ScanRecord(record.manifest, again)], NOW2) == out
     assert len({f.finding_id for f in out}) == len(out)
     assert [f.finding_id for f in out[: len(current)]] == [f.finding_id for f in current]
     before = {f.finding_id: f for f in previous}
@@ -210,4 +227,15 @@ def test_nothing_outside_the_scan_or_in_a_failed_region_is_ever_resolved(
         if f.finding_id not in {c.finding_id for c in current}:
             assert old is not None and old.status != "resolved" and f.region in scanned
         elif old is not None and old.status != "resolved":
-            assert f.first_seen == DAY1
+            assert f.first_seen == old.first_seen
+
+
+def test_a_brief_previous_record_of_a_finding_not_found_again_is_refused() -> None:
+    """A resolution needs the whole record: a store that made it brief has a bug, and
+    history says so instead of dropping the resolution."""
+    old = finding("gone", stamp=DAY1)
+    record = ScanRecord(manifest("scan-1", DAY1), [Prior.of(old)])
+    with pytest.raises(TypeError, match="not found again"):
+        apply_history([], manifest("scan-2", DAY2), [record], NOW2)
+    kept = apply_history([finding("gone", stamp=DAY2)], manifest("scan-2", DAY2), [record], NOW2)
+    assert [(f.status, f.first_seen) for f in kept] == [("open", DAY1)]

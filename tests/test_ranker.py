@@ -70,4 +70,3 @@ def test_ties_broken_by_rule_then_resource_and_ranks_numbered() -> None:
     ]
     assert [f.rank for f in ranked] == [1, 2, 3, 4]
     assert rank(items) == ranked
-

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from engine.clock import parse_timestamp
+from engine.history import Prior
 from engine.model import Finding, Resource
 from engine.store import (
     Store,
@@ -402,6 +403,34 @@ def test_a_scan_with_many_findings_reads_back_from_every_shard_and_page(small: S
             assert len(page["page_z"]["B"]) <= SMALL["page_bytes"] or page["count"]["N"] == "1"
 
 
+def test_prior_findings_are_brief_for_the_ids_found_again_and_whole_otherwise(
+    small: Store,
+) -> None:
+    findings = many(300)
+    findings[7] = findings[7].evolve(status="resolved", outcome="error")
+    findings[9] = findings[9].evolve(status="suppressed", first_seen=DAYS[0], last_seen=DAYS[1])
+    assert record_scan(small, manifest("scan-1", DAYS[0]), findings).error is None
+    again = {f.finding_id for f in findings[::3]} | {findings[7].finding_id, "not-stored"}
+    prior = small.prior_findings("scan-1", again)
+    assert len(prior) == 300 and len({p.finding_id for p in prior}) == 300
+    by_id = {p.finding_id: p for p in prior}
+    for f in findings:
+        got = by_id[f.finding_id]
+        if f.finding_id in again:
+            assert got == Prior.of(f) and isinstance(got, Prior)
+            assert (got.status, got.outcome, got.first_seen, got.last_seen) == (
+                f.status,
+                f.outcome,
+                f.first_seen,
+                f.last_seen,
+            )
+        else:
+            assert isinstance(got, Finding) and got == f
+    assert all(isinstance(p, Finding) for p in small.prior_findings("scan-1", ()))
+    with pytest.raises(StoreError, match="scan-none"):
+        small.prior_findings("scan-none", again)
+
+
 def test_finding_history_reads_one_shard_of_each_scan_whatever_its_shard_count(
     small: Store,
 ) -> None:
@@ -516,6 +545,10 @@ def test_a_scan_written_one_item_each_before_pages_still_reads_back(dynamo: Dyna
         dynamo.client.batch_write_item(RequestItems={dynamo.table: requests})
     assert dynamo.latest_scan(ACCOUNT, "us-east-1") == scan
     assert dynamo.scan_findings("scan-old") == by_rule(findings)
+    prior = dynamo.prior_findings("scan-old", {findings[3].finding_id})
+    assert sorted(prior, key=lambda p: p.finding_id) == sorted(
+        [Prior.of(findings[3]), *findings[:3], *findings[4:]], key=lambda p: p.finding_id
+    )
     assert dynamo.scan_resources("scan-old") == sorted(resources, key=lambda r: r.resource_id)
     assert len(dynamo.items_on("2026-11-01")) == 30 + 12 + 1
     new = manifest("scan-new", DAYS[1])

@@ -72,14 +72,15 @@ import threading
 import time
 import uuid
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from engine.history import Prior
 from engine.model import Finding, Resource, ScanManifest
-from engine.store.base import ScanSummary, StoreError, WriteResult
+from engine.store.base import ScanSummary, StoreError, WriteResult, brief
 from engine.store.codec import (
     DEFAULT_RETENTION_DAYS,
     DEFAULT_SHARDS,
@@ -136,6 +137,8 @@ if TYPE_CHECKING:
 
 #: resource pages of one scan go round robin over at most this many partitions
 RESOURCE_PARTITIONS = 16
+
+_F = TypeVar("_F", Finding, Finding | Prior)
 
 
 def table_definition(table: str = TABLE_NAME) -> dict[str, Any]:
@@ -414,14 +417,26 @@ class DynamoStore:
 
     def scan_findings(self, scan_id: str) -> list[Finding]:
         """Every shard's pages (Query in parallel), checked against the manifest's count."""
+        found = self._findings(scan_id, lambda page: page)
+        return sorted(found, key=lambda f: (f.rule_id, f.resource_id))
+
+    def prior_findings(self, scan_id: str, found_again: Container[str]) -> list[Finding | Prior]:
+        """As ``scan_findings``; each page made brief by the thread that read it."""
+        return self._findings(scan_id, lambda page: brief(page, found_again))
+
+    def _findings(self, scan_id: str, keep: Callable[[list[Finding]], list[_F]]) -> list[_F]:
+        """One record per finding id (in write order, a later record wins), ``keep`` applied
+        to each page or legacy item as it is decoded."""
         reader, stored = self._reader, self._reader.require(scan_id)
         if stored.paged:
-            found = reader.read_pages(_findings_of(stored), stored.write_id, decode_finding_page)
+            found = reader.read_pages(
+                _findings_of(stored), stored.write_id, lambda item: keep(decode_finding_page(item))
+            )
             reader.check(len(found), stored.findings, "finding", scan_id)
         else:
-            found = [decode_finding(i) for i in reader.legacy_items(stored, scan_id, "finding")]
-        unique = {f.finding_id: f for f in found}  # in write order: a later record wins
-        return sorted(unique.values(), key=lambda f: (f.rule_id, f.resource_id))
+            items = reader.legacy_items(stored, scan_id, "finding")
+            found = [kept for i in items for kept in keep([decode_finding(i)])]
+        return list({f.finding_id: f for f in found}.values())
 
     def scan_resources(self, scan_id: str) -> list[Resource]:
         """The scan's resource pages (not its per-resource items), checked as findings are."""

@@ -20,15 +20,16 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Container, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
 
 from engine.clock import parse_timestamp
+from engine.history import Prior
 from engine.model import Finding, Resource, ScanManifest
-from engine.store.base import ScanSummary, StoreError, WriteResult
+from engine.store.base import ScanSummary, StoreError, WriteResult, brief
 
 SCHEMA_VERSION = 1
 CHUNK = 2_000  # rows per executemany
@@ -202,6 +203,11 @@ class SqliteStore:
         rows = self._rows("SELECT data FROM findings WHERE scan_id = ?", (scan_id,))
         found = [_load(Finding, r[0], self.name) for r in rows]
         return sorted(found, key=lambda f: (f.rule_id, f.resource_id))
+
+    def prior_findings(self, scan_id: str, found_again: Container[str]) -> list[Finding | Prior]:
+        self._require_scan(scan_id)
+        rows = self._rows("SELECT data FROM findings WHERE scan_id = ?", (scan_id,))
+        return brief((_load(Finding, r[0], self.name) for r in rows), found_again)
 
     def scan_resources(self, scan_id: str) -> list[Resource]:
         self._require_scan(scan_id)

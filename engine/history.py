@@ -122,12 +122,13 @@ def apply_history(
         present.add(finding.finding_id)
         out.append(_update(finding, before.get(finding.finding_id), stamp))
     others: list[Finding] = []
+    looked_at = _Coverage(manifest).covers
     for finding_id, (old, record) in before.items():
         if finding_id in present or old.status == "resolved":
             continue
         if isinstance(old, Prior):  # a store's bug, never a silent drop of a resolution
             raise TypeError(f"{finding_id}: previous record given brief, yet not found again")
-        if not _looked_at(manifest, old):
+        if not looked_at(old):
             continue
         blind = _blind(manifest, old)
         if blind is not None:
@@ -205,20 +206,26 @@ def _resolved(
     return old.evolve(status="resolved", note=note, rank=None, score=None, explanation=None)
 
 
-def _looked_at(manifest: ScanManifest, finding: Finding) -> bool:
-    """Whether this scan covered the finding's account, region, resource type and rule."""
-    if finding.account_id not in manifest.accounts:
-        return False
-    counted = {(r["account_id"], r["region"], r["resource_type"]) for r in manifest.counts}
-    types = set(manifest.resource_types) or {t for _, _, t in counted}
-    if finding.resource_type not in types:
-        return False
-    key = (finding.account_id, finding.region, finding.resource_type)
-    if finding.region not in manifest.regions and key not in counted:
-        return False
-    per_rule = (manifest.evaluation or {}).get("per_rule")
-    # No evaluation summary: we cannot tell which rules ran, so nothing may be resolved.
-    return isinstance(per_rule, dict) and finding.rule_id in per_rule
+class _Coverage:
+    """Whether this scan covered a finding's account, region, resource type and rule (the
+    manifest's sets built once, not once per previous finding)."""
+
+    def __init__(self, manifest: ScanManifest) -> None:
+        self.accounts = set(manifest.accounts)
+        self.regions = set(manifest.regions)
+        self.counted = {(r["account_id"], r["region"], r["resource_type"]) for r in manifest.counts}
+        self.types = set(manifest.resource_types) or {t for _, _, t in self.counted}
+        per_rule = (manifest.evaluation or {}).get("per_rule")
+        # No evaluation summary: we cannot tell which rules ran, so nothing may be resolved.
+        self.rules = set(per_rule) if isinstance(per_rule, dict) else set()
+
+    def covers(self, finding: Finding) -> bool:
+        if finding.account_id not in self.accounts or finding.resource_type not in self.types:
+            return False
+        key = (finding.account_id, finding.region, finding.resource_type)
+        if finding.region not in self.regions and key not in self.counted:
+            return False
+        return finding.rule_id in self.rules
 
 
 def _blind(manifest: ScanManifest, finding: Finding) -> CollectionError | None:

@@ -200,7 +200,7 @@ def analyse(k: int, targets: list[dict[str, str]]) -> dict[str, Any]:
     with ExitStack() as stack:
         for owner, attribute, name in (
             (DynamoStore, "scan_resources", "read resources"),
-            (DynamoStore, "scan_findings", "read previous findings"),
+            (DynamoStore, "prior_findings", "read previous findings"),
             (DynamoStore, "put_findings", "write findings"),
             (DynamoStore, "put_manifest", "write manifest"),
             (Evaluator, "run", "evaluate"),

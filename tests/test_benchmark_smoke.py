@@ -173,3 +173,29 @@ def test_scale_json_has_every_figure(scale_result: dict[str, Any]) -> None:
         assert row[estimate]["total"] == pytest.approx(sum(lines.values()))
         assert all(usd >= 0 for usd in lines.values())
     assert set(row["aws_config_monthly"]["lines"]) == {"configuration_items", "rule_evaluations"}
+
+
+# --- bench/analyser_benchmark.py --------------------------------------------------------------
+
+
+def test_analyser_benchmark_runs_a_first_and_a_next_day_scan() -> None:
+    """Both scans through ``analyse_scan`` on DynamoDB Local: the next day reads the first
+    day's findings back (timed under the store method the pipeline calls), nothing is lost."""
+    from tests.support.dynamodb_local import require_jar_dir
+
+    require_jar_dir()  # skip, or fail under CI, naming the install script
+    script = ROOT / "bench" / "analyser_benchmark.py"
+    command = [sys.executable, str(script), "--resources", str(N), "--scans", "2", "--json"]
+    done = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    first, second = json.loads(done.stdout)["scans"]
+    for scan in (first, second):
+        assert scan["resources"] == N and scan["findings"] > N and scan["problems"] == []
+        assert scan["notified"]["sent"] and scan["report"].endswith("/report.html")
+        assert {"read resources", "evaluate", "write findings"} <= set(scan["inside"])
+        assert scan["write_units"] > 0 and scan["peak_rss_mb"] > 0
+    assert "read previous findings" not in first["inside"]  # an empty history reads nothing
+    assert second["inside"]["read previous findings"] > 0
+    assert second["read_units"] > first["read_units"]

@@ -33,7 +33,7 @@ Several previous scans can be given (one region yesterday, another today): each 
 region) is compared with the most recent scan that covered it.
 
 A previous record this scan found again is only ever read for its status, outcome and dates,
-so a store may hand it over as a ``Prior`` (those fields alone, a quarter of a finding's
+so a store may hand it over as a ``Prior`` (those fields alone, a fifth of a finding's
 memory: ``engine.store.base.load_previous`` does, which is what lets a next-day scan of a
 million resources hold yesterday's findings beside today's). Records this scan did not find
 again may be resolved or carried forward, so those come whole.

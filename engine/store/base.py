@@ -221,7 +221,7 @@ def load_previous(
     One query per scope for the scan, one read per distinct previous scan; this scan itself
     (same scan id, e.g. a retried run) is never its own previous. A previous record of a
     finding in ``findings`` comes as its ``Prior`` (all that history reads of it): at 164,471
-    findings a day, yesterday's scan takes 60 MB instead of 200.
+    findings a day, reading yesterday's scan takes 37 MB instead of 202.
     """
     wanted: dict[str, ScanManifest] = {}
     for account_id, region in sorted(scan_scopes(manifest, findings)):

@@ -172,7 +172,7 @@ variable "collector_timeout_s" {
 }
 
 variable "analyser_memory_mb" {
-  description = "Memory of the analyser function, MB. 1769 MB is one full vCPU (the evaluation is single-threaded): 100,000 resources (164,471 findings) are analysed in about 30 s at under 500 MB; 1,000,000 need about 6144 MB (4.3 GB measured; README, Performance)."
+  description = "Memory of the analyser function, MB. 1769 MB is one full vCPU (the evaluation is single-threaded): 100,000 resources (164,471 findings) are analysed in about 30 s at under 400 MB; 1,000,000 need about 4096 MB (2.7 GB measured; README, Performance)."
   type        = number
   default     = 1769
 

@@ -228,6 +228,8 @@ def load_previous(
         found = store.latest_scan(account_id, region, exclude_scan_id=manifest.scan_id)
         if found is not None:
             wanted.setdefault(found.scan_id, found)
+    if not wanted:
+        return []  # a first scan: no set of this scan's finding ids to build
     again = {f.finding_id for f in findings}
     return [
         ScanRecord(m, store.prior_findings(scan_id, again)) for scan_id, m in sorted(wanted.items())

@@ -199,15 +199,16 @@ class SqliteStore:
         return None if row is None else _load(ScanManifest, row[0], self.name)
 
     def scan_findings(self, scan_id: str) -> list[Finding]:
-        self._require_scan(scan_id)
-        rows = self._rows("SELECT data FROM findings WHERE scan_id = ?", (scan_id,))
-        found = [_load(Finding, r[0], self.name) for r in rows]
-        return sorted(found, key=lambda f: (f.rule_id, f.resource_id))
+        return sorted(self._findings(scan_id), key=lambda f: (f.rule_id, f.resource_id))
 
     def prior_findings(self, scan_id: str, found_again: Container[str]) -> list[Finding | Prior]:
+        return brief(self._findings(scan_id), found_again)
+
+    def _findings(self, scan_id: str) -> Iterator[Finding]:
+        """The scan's findings, decoded one row at a time (StoreError if no such scan)."""
         self._require_scan(scan_id)
         rows = self._rows("SELECT data FROM findings WHERE scan_id = ?", (scan_id,))
-        return brief((_load(Finding, r[0], self.name) for r in rows), found_again)
+        return (_load(Finding, r[0], self.name) for r in rows)
 
     def scan_resources(self, scan_id: str) -> list[Resource]:
         self._require_scan(scan_id)

@@ -299,7 +299,7 @@ def _write_html(report: Any, settings: Settings, session: Any) -> str | None:
         lambda out: write_html(
             report,
             out,
-            table_max=HTML_TABLE_MAX or TABLE_MAX,
+            table_max=TABLE_MAX if HTML_TABLE_MAX is None else HTML_TABLE_MAX,
             complete_list=f"{complete} (JSON, gzip)",
         ),
         content_type="text/html; charset=utf-8",
